@@ -1,0 +1,151 @@
+"""Run logs: one JSON object per generated sample, one per line, append-only (COURSE.md §5).
+
+    {"step": 132000, "source": "wiki", "text": "region region ...", "loss_ema": 3.61, ...}
+
+``step`` (int), ``source`` (str) and ``text`` (str) are required; ``loss_ema`` is a float or null; any other key
+(the trainer adds the four scores and the gate's counter) is kept as it is. Every real or reconstructed run in
+the course uses this one format, so the back-tester, ``coursekit score --log`` and the trainer share this module.
+
+Nothing is lost silently: a line that is not a JSON object with the required keys raises ``MalformedLine``
+naming its line number, or, with ``errors="skip"``, is reported to a callback and skipped. Steps must increase
+strictly: a repeated or backwards step is reported the same way, since it means a resumed run replayed samples.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+__all__ = ["MalformedLine", "LogWriter", "iter_log", "read_log", "parse_record", "rewind_log"]
+
+REQUIRED = {"step": int, "source": str, "text": str}
+
+
+class MalformedLine(ValueError):
+    """A run-log line that cannot be used, with its 1-based line number."""
+
+    def __init__(self, path: str, lineno: int, reason: str) -> None:
+        self.path, self.lineno, self.reason = path, lineno, reason
+        super().__init__(f"{path}:{lineno}: {reason}")
+
+
+def parse_record(line: str) -> dict[str, Any]:
+    """Parse one line into a record dict, raising ``ValueError`` with a reason a person can act on."""
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not valid JSON ({e.msg} at column {e.colno}); a truncated write?") from None
+    if not isinstance(rec, dict):
+        raise ValueError(f"expected a JSON object, got {type(rec).__name__}")
+    for key, kind in REQUIRED.items():
+        if key not in rec:
+            raise ValueError(f"missing required key {key!r}")
+        value = rec[key]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ValueError(f"{key!r} must be {kind.__name__}, got {type(value).__name__}")
+    loss = rec.get("loss_ema")
+    if loss is not None and (isinstance(loss, bool) or not isinstance(loss, (int, float))):
+        raise ValueError(f"'loss_ema' must be a number or null, got {type(loss).__name__}")
+    return rec
+
+
+def iter_log(
+    source: str | os.PathLike | TextIO,
+    errors: str = "raise",
+    on_error: Callable[[MalformedLine], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield a log's records one at a time (constant memory, whatever the log's length).
+
+    ``errors="raise"`` stops at the first bad line with ``MalformedLine``; ``errors="skip"`` passes each bad
+    line to ``on_error`` (which should record it) and goes on. Blank lines are ignored.
+    """
+    if errors not in ("raise", "skip"):
+        raise ValueError(f"errors must be 'raise' or 'skip', got {errors!r}")
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, encoding="utf-8") as fh:
+            yield from iter_log(fh, errors, on_error)
+        return
+    name = getattr(source, "name", "<stream>")
+    last_step: int | None = None
+    for lineno, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = parse_record(line)
+            if last_step is not None and rec["step"] <= last_step:
+                raise ValueError(f"step {rec['step']} does not follow step {last_step} (a repeated or replayed sample?)")
+        except ValueError as e:
+            err = MalformedLine(str(name), lineno, str(e))
+            if errors == "raise":
+                raise err from None
+            if on_error is not None:
+                on_error(err)
+            continue
+        last_step = rec["step"]
+        yield rec
+
+
+def read_log(source: str | os.PathLike | TextIO, errors: str = "raise") -> tuple[list[dict], list[MalformedLine]]:
+    """All records of a (small) log, and the bad lines that ``errors="skip"`` passed over."""
+    bad: list[MalformedLine] = []
+    return list(iter_log(source, errors, bad.append)), bad
+
+
+class LogWriter:
+    """Appends records to a run log, one flushed line each, so a killed run loses at most the line in flight."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "a", encoding="utf-8")
+
+    def append(self, record: dict[str, Any]) -> None:
+        parse_record(json.dumps(record))  # refuse to write what the reader would reject
+        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> LogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def rewind_log(path: str | os.PathLike, last_step: int) -> int:
+    """Drop every record after ``last_step`` (and a torn last line), so a resumed run repeats no sample.
+
+    A malformed line anywhere else is not the kill's doing, so it raises ``MalformedLine`` rather than vanish.
+
+    Used when resuming from a checkpoint taken at ``last_step``: samples logged after it will be produced again.
+    The file is rewritten atomically. Returns how many lines were dropped.
+    """
+    path = Path(path)
+    if not path.exists():
+        return 0
+    kept, dropped = [], 0
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.readlines()
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = parse_record(line)
+        except ValueError as e:
+            if lineno == len(lines):  # a line torn by the kill: it will be written again
+                dropped += 1
+                continue
+            raise MalformedLine(str(path), lineno, str(e)) from None
+        if rec["step"] <= last_step:
+            kept.append(line if line.endswith("\n") else line + "\n")
+        else:
+            dropped += 1
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text("".join(kept), encoding="utf-8")
+    os.replace(tmp, path)
+    return dropped
