@@ -50,8 +50,8 @@ def _score_rows(args: argparse.Namespace) -> Iterable[dict]:
     elif sys.stdin is None or sys.stdin.isatty():
         raise InputError("give a text to score, pipe one in on stdin, or use --log FILE")
     else:
-        try:
-            text = sys.stdin.read()
+        try:  # decode strictly: the C locale would otherwise smuggle bad bytes in as surrogates
+            text = sys.stdin.buffer.read().decode("utf-8")
         except UnicodeDecodeError as e:
             raise InputError(f"cannot read stdin: not UTF-8 text ({e.reason})") from None
     yield {"step": None, "source": None, "text": text}
