@@ -1,21 +1,29 @@
 # Smoke Alarm: two commands on a fresh clone (see README.md).
 #   make lab    install everything into .venv and open the course in JupyterLab
 #   make test   install everything into .venv and run the whole test suite (what CI runs)
+#
+#   make wheelhouse              every pinned package as a wheel in wheelhouse/ (for a room without internet)
+#   make setup WHEELS=wheelhouse install from that folder alone, no network
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: lab test setup learner-notebooks clean
+WHEELS ?=
+WHEELHOUSE ?= wheelhouse
+# With WHEELS set, pip reads that folder only and never touches the network.
+PIP_SOURCE = $(if $(WHEELS),--no-index --find-links $(WHEELS))
+
+.PHONY: lab test setup wheelhouse clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(if $(WHEELS),,$(BIN)/python -m pip install --quiet --upgrade pip)
+	$(BIN)/python -m pip install --quiet $(PIP_SOURCE) -r requirements.txt
+	$(BIN)/python -m pip install --quiet $(PIP_SOURCE) --no-deps -e .
 	@touch $@
 
 # Jupyter refuses to run as root unless told; containers often run as root, so allow it there.
@@ -26,6 +34,13 @@ lab: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Everything `make setup` installs, as files: copy the folder to each laptop, then `make setup WHEELS=wheelhouse`.
+# Wheels are for this platform and Python; build one wheelhouse per kind of laptop in the room.
+wheelhouse: setup
+	$(BIN)/python -m pip download --quiet -d $(WHEELHOUSE) -r requirements.txt setuptools wheel
+	$(BIN)/python -m pip wheel --quiet --no-deps -w $(WHEELHOUSE) .
+	@echo "wheelhouse: $$(ls $(WHEELHOUSE) | wc -l) files in $(WHEELHOUSE)/; install offline with: make setup WHEELS=$(WHEELHOUSE)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
