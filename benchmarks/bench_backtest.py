@@ -1,0 +1,78 @@
+"""Does the back-tester stream? Peak memory (tracemalloc) of back-testing 10k vs 1M synthetic samples.
+
+    .venv/bin/python benchmarks/bench_backtest.py            # 10k and 1M records (a few minutes on 2 cores)
+    .venv/bin/python benchmarks/bench_backtest.py --sizes 10000 100000
+
+The synthetic log is JSON Lines text produced line by line (never held whole), parsed by the same
+coursekit.runlog.iter_log that reads files. Its samples cycle through a few real texts of the v1
+reconstruction, degenerate and healthy, so the gate's counter keeps rising and resetting (a reset every 5
+samples: more resets than ``max_resets`` keeps). With ``keep_decisions=False`` the peak should not grow with
+the log; with ``keep_decisions=True`` (the default, for plots) it grows linearly, shown for contrast.
+Prints figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import tracemalloc
+from collections.abc import Iterator
+
+from coursekit.backtest import backtest
+from coursekit.metrics import eval_chat_quality
+from coursekit.runlog import read_log
+from coursekit.v1sim import v1_log_path
+
+
+class SyntheticLog:
+    """A file-like run log of ``n`` records, generated as it is read."""
+
+    name = "<synthetic>"
+
+    def __init__(self, n: int, texts: list[str]) -> None:
+        self.n, self.texts = n, texts
+
+    def read(self) -> str:  # present so backtest() treats this as an open log; never called
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[str]:
+        for i in range(self.n):
+            text = self.texts[i % len(self.texts)]
+            yield json.dumps({"step": 100 * (i + 1), "source": "synthetic", "text": text, "loss_ema": 3.5}) + "\n"
+
+
+def pick_texts() -> list[str]:
+    """Four degenerate v1 samples then one healthy one: a run of 4, reset, again and again."""
+    records, _ = read_log(v1_log_path())
+    bad = [r["text"] for r in records if eval_chat_quality(r["text"]).total < 30][:4]
+    good = [r["text"] for r in records if eval_chat_quality(r["text"]).total > 90][:1]
+    return bad + good
+
+
+def measure(n: int, texts: list[str], keep: bool) -> tuple[float, float, int]:
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    result = backtest(SyntheticLog(n, texts), keep_decisions=keep)
+    seconds = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.n_samples == n
+    return peak / 1024, seconds, result.n_resets
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    args = ap.parse_args()
+    texts = pick_texts()
+    print(f"{'records':>10}  {'keep_decisions':>14}  {'peak KiB':>10}  {'seconds':>8}  {'resets':>8}")
+    for keep in (False, True):
+        for n in args.sizes if not keep else sorted({s for s in args.sizes if s <= 100_000} | {100_000}):
+            peak, seconds, resets = measure(n, texts, keep)
+            print(f"{n:>10,}  {str(keep):>14}  {peak:>10,.0f}  {seconds:>8.1f}  {resets:>8,}", flush=True)
+    print("(tracemalloc slows allocation-heavy code, so the seconds are not the back-tester's normal speed)")
+
+
+if __name__ == "__main__":
+    main()
