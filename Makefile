@@ -14,7 +14,7 @@ WHEELHOUSE ?= wheelhouse
 # With WHEELS set, pip reads that folder only and never touches the network.
 PIP_SOURCE = $(if $(WHEELS),--no-index --find-links $(WHEELS))
 
-.PHONY: lab test setup wheelhouse clean
+.PHONY: lab test setup wheelhouse learner-notebooks clean
 
 setup: $(VENV)/.installed
 
@@ -41,6 +41,10 @@ wheelhouse: setup
 	$(BIN)/python -m pip download --quiet -d $(WHEELHOUSE) -r requirements.txt setuptools wheel
 	$(BIN)/python -m pip wheel --quiet --no-deps -w $(WHEELHOUSE) .
 	@echo "wheelhouse: $$(ls $(WHEELHOUSE) | wc -l) files in $(WHEELHOUSE)/; install offline with: make setup WHEELS=$(WHEELHOUSE)"
+
+# After editing a notebook in notebooks/solutions/: regenerate the learner notebooks and strip outputs.
+learner-notebooks: setup
+	$(BIN)/coursekit learner-notebooks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -3,28 +3,61 @@
     coursekit score "region region region"      # score a text (or pipe one in on stdin)
     coursekit score --log run/samples.jsonl      # score every sample of a run log
     coursekit score --json ...                   # machine-readable output
+    coursekit backtest [LOG] [--plot v1.png]     # replay a run log through the gate (default: v1's)
+    coursekit learner-notebooks [--check]        # notebooks/*.ipynb from notebooks/solutions/
+    coursekit train --profile cpu --scenario collapse --out runs/demo   # train until done or halted
+    coursekit train --resume runs/demo           # continue a stopped, killed or halted run
 
-Exit status: 0 on success, 2 on unreadable input or bad arguments (with a message on stderr).
+Exit status: 0 on success, 2 on unreadable input or bad arguments (with a message on stderr), 1 when
+``learner-notebooks --check`` finds a drifted or unclean notebook, 3 when ``train`` is halted by the gate,
+130 when ``train`` is interrupted (Ctrl-C; resume from its last checkpoint).
 Each subcommand is one ``_cmd_*`` function plus its parser in ``build_parser``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
+from .backtest import (
+    GPU_WATTS,
+    STATED_STEPS_PER_MIN,
+    BacktestResult,
+    backtest,
+    compute_saved,
+    format_report,
+    implied_steps_per_min,
+)
+from .gate import DEFAULT_PATIENCE, CoherenceGate
 from .metrics import DEFAULT_THRESHOLD, SampleScore, eval_chat_quality
 from .runlog import MalformedLine, iter_log
+from .sensitivity import SensitivityGrid, sensitivity
+from .v1sim import v1_log_path
 
 EXIT_OK = 0
+EXIT_DRIFT = 1  # learner-notebooks --check: a learner notebook differs from its solution's
 EXIT_BAD_INPUT = 2
 
 
 class InputError(Exception):
     """Input the command cannot use; main() prints it and exits 2."""
+
+
+@contextlib.contextmanager
+def _reading_log(path: object) -> Iterator[None]:
+    """Turn each way a run log can be unreadable into an InputError that says why (exit status 2)."""
+    try:
+        yield
+    except OSError as e:
+        raise InputError(f"cannot read log {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"cannot read log {path}: not UTF-8 text ({e.reason})") from None
+    except MalformedLine as e:
+        raise InputError(f"{e} (use --skip-bad to skip and report such lines)") from None
 
 
 # --- score ----------------------------------------------------------------------------------------------------
@@ -35,15 +68,9 @@ def _score_rows(args: argparse.Namespace) -> Iterable[dict]:
         if args.text is not None:
             raise InputError("give a text or --log FILE, not both")
         errors = "skip" if args.skip_bad else "raise"
-        try:
+        with _reading_log(args.log):
             for rec in iter_log(args.log, errors=errors, on_error=lambda e: print(f"skipped {e}", file=sys.stderr)):
                 yield {"step": rec["step"], "source": rec["source"], "text": rec["text"]}
-        except OSError as e:
-            raise InputError(f"cannot read log {args.log}: {e.strerror or e}") from None
-        except UnicodeDecodeError as e:
-            raise InputError(f"cannot read log {args.log}: not UTF-8 text ({e.reason})") from None
-        except MalformedLine as e:
-            raise InputError(f"{e} (use --skip-bad to skip and report such lines)") from None
         return
     if args.text is not None:
         text = args.text
@@ -90,6 +117,137 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- learner-notebooks -----------------------------------------------------------------------------------------
+
+
+def _cmd_learner_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import SolutionMarkerError, sync_learner_notebooks  # nbformat only loads for this command
+
+    try:
+        report = sync_learner_notebooks(args.solutions, args.out, check=args.check)
+    except (FileNotFoundError, SolutionMarkerError) as e:
+        raise InputError(str(e)) from None
+    for line in report:
+        print(line)
+    if args.check:
+        print("learner notebooks: " + (f"{len(report)} problem(s)" if report else "up to date and clean"))
+        return EXIT_DRIFT if report else EXIT_OK
+    if not report:
+        print("learner notebooks: already up to date")
+    return EXIT_OK
+
+
+# --- backtest -------------------------------------------------------------------------------------------------
+
+
+def _backtest_json(
+    result: BacktestResult, args: argparse.Namespace, kill: int | None, grid: SensitivityGrid | None
+) -> dict:
+    out = {k: getattr(result, k) for k in ("threshold", "patience", "trigger_step", "first_step", "last_step")}
+    out.update(n_samples=result.n_samples, n_degenerate=result.n_degenerate, kill_step=kill, saved=None)
+    if result.trigger_step is not None and kill is not None:
+        steps = max(0, kill - result.trigger_step)
+        rates = {"given": args.steps_per_min, "implied": implied_steps_per_min()}
+        out["saved"] = {k: vars(compute_saved(steps, r, args.watts)) for k, r in rates.items()}
+    out["resets"] = [
+        {"step": r.step, "source": r.source, "total": r.score.total, "run_length": r.run_length,
+         "run_start": r.run_start}
+        for r in result.resets_before_trigger
+    ]
+    out["bad_lines"] = [{"line": e.lineno, "reason": e.reason} for e in result.bad_lines]
+    if grid is not None:
+        out["sensitivity"] = {"thresholds": grid.thresholds, "patiences": grid.patiences, "triggers": grid.triggers}
+    return out
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    log = args.log or v1_log_path()
+    try:
+        gate = CoherenceGate(args.threshold, args.patience)
+        if args.steps_per_min <= 0 or args.watts < 0:
+            raise ValueError(f"--steps-per-min must be > 0 and --watts >= 0, got {args.steps_per_min}, {args.watts}")
+    except (TypeError, ValueError) as e:
+        raise InputError(str(e)) from None
+    report_bad = (lambda e: print(f"skipped {e}", file=sys.stderr)) if not args.json else None
+    with _reading_log(log):
+        result = backtest(log, gate, errors="skip" if args.skip_bad else "raise", on_error=report_bad)
+    kill = result.last_step if args.kill_step is None else args.kill_step
+    grid = sensitivity(result) if (args.sensitivity or args.sensitivity_plot) else None
+    if args.json:
+        print(json.dumps(_backtest_json(result, args, kill, grid)))
+    else:
+        print(format_report(result, args.steps_per_min, args.watts, kill))
+        if grid is not None:
+            print()
+            print(grid.table(mark=(gate.threshold, gate.patience)))
+    if args.plot or args.sensitivity_plot:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only: no display needed
+        from .plots import backtest_figure, sensitivity_figure
+
+        figures = [(args.plot, lambda: backtest_figure(result, kill, args.steps_per_min, args.watts))]
+        figures.append((args.sensitivity_plot, lambda: sensitivity_figure(grid, (gate.threshold, gate.patience))))
+        for path, make in figures:
+            if path:
+                try:
+                    make().savefig(path, dpi=120)
+                except OSError as e:
+                    raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+                print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
+# --- train ----------------------------------------------------------------------------------------------------
+
+_TRAIN_DEFAULTS = {"profile": "cpu", "scenario": "collapse", "runner": "firehose"}
+_RESUME_MAY_CHANGE = ("max_steps", "device")  # what --resume accepts along with it: the rest is the run's own
+
+
+def _train_config(args: argparse.Namespace):
+    from .trainer import CONFIG_FILE, TrainConfig, profile_config  # torch loads only for this command
+
+    overrides = {k: getattr(args, k) for k in ("max_steps", "seed", "device") if getattr(args, k) is not None}
+    if args.resume is not None:
+        fixed = [f"--{k.replace('_', '-')}" for k in (*_TRAIN_DEFAULTS, "out", "seed", "sample_every", "extra_file")
+                 if getattr(args, k) not in (None, [])]  # fmt: skip
+        if fixed:
+            raise InputError(f"--resume continues a run as it was configured; {', '.join(fixed)} cannot change "
+                             f"(only --max-steps and --device can)")
+        path = f"{args.resume}/{CONFIG_FILE}"
+        try:
+            with open(path, encoding="utf-8") as fh:
+                saved = json.load(fh)
+        except OSError as e:
+            raise InputError(f"cannot resume {args.resume}: {path} is unreadable ({e.strerror or e})") from None
+        except json.JSONDecodeError as e:
+            raise InputError(f"cannot resume {args.resume}: {path} is not valid JSON ({e.msg})") from None
+        saved.update(overrides, out_dir=args.resume, progress=True)
+        return TrainConfig.from_dict(saved)
+    chosen = {k: getattr(args, k) or default for k, default in _TRAIN_DEFAULTS.items()}
+    out = args.out or f"runs/{chosen['profile']}-{chosen['scenario']}-{chosen['runner']}"
+    if args.sample_every is not None:
+        overrides["alarm"] = {"every": args.sample_every}
+    if args.extra_file:
+        overrides["extra_files"] = tuple(args.extra_file)
+    return profile_config(chosen["profile"], scenario=chosen["scenario"], runner=chosen["runner"], out_dir=out,
+                          **overrides)  # fmt: skip
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .trainer import main as train
+
+    try:
+        cfg = _train_config(args)
+        return train(cfg, resume=args.resume is not None)
+    except (ValueError, FileExistsError, FileNotFoundError) as e:
+        raise InputError(str(e)) from None
+    except KeyboardInterrupt:
+        out = args.resume or args.out or "the run directory"
+        print(f"\ninterrupted; continue from the last checkpoint with: coursekit train --resume {out}", file=sys.stderr)
+        return 130
+
+
 # --- parser and entry point ------------------------------------------------------------------------------------
 
 
@@ -104,6 +262,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="degenerate below this total (30)")
     p.add_argument("--json", action="store_true", help="one JSON object per sample instead of a table")
     p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("learner-notebooks", help="generate notebooks/*.ipynb from notebooks/solutions/ (--check: compare)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a learner notebook drifted or a notebook is not clean")
+    p.add_argument("--solutions", default="notebooks/solutions", metavar="DIR", help="the solution notebooks (notebooks/solutions)")
+    p.add_argument("--out", default="notebooks", metavar="DIR", help="where the learner notebooks go (notebooks)")
+    p.set_defaults(func=_cmd_learner_notebooks)
+
+    p = sub.add_parser("backtest", help="replay a run log through the gate: trigger, compute saved, why not earlier")
+    p.add_argument("log", nargs="?", help="a JSON Lines run log (default: v1's reconstruction, data/v1/samples.jsonl)")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="degenerate below this total (30)")
+    p.add_argument("--patience", type=int, default=DEFAULT_PATIENCE, help="halt after this many in a row (5)")
+    p.add_argument("--steps-per-min", type=float, default=STATED_STEPS_PER_MIN, help="throughput (6, v1's stated)")
+    p.add_argument("--watts", type=float, default=GPU_WATTS, help="GPU power draw for the energy saved (130)")
+    p.add_argument("--kill-step", type=int, metavar="STEP", help="where the run really stopped (default: last sample)")
+    p.add_argument("--plot", metavar="PNG", help="save the back-test figure (scores, loss EMA, trigger, saving)")
+    p.add_argument("--sensitivity", action="store_true", help="also print the trigger step over thresholds x patiences")
+    p.add_argument("--sensitivity-plot", metavar="PNG", help="save the sensitivity heat map")
+    p.add_argument("--skip-bad", action="store_true", help="skip malformed lines (reported on stderr), don't stop")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of the report")
+    p.set_defaults(func=_cmd_backtest)
+
+    p = sub.add_parser("train", help="train the firehose GPT with the coherence gate wired in (exit 3: halted)")
+    p.add_argument("--profile", choices=["cpu", "rtx4090"], help="model size and cadence (cpu)")
+    p.add_argument("--scenario", choices=["collapse", "healthy"], help="with faulty sources, or clean only (collapse)")
+    p.add_argument("--runner", choices=["firehose", "legacy"], help="bandit curriculum or fixed phases (firehose)")
+    p.add_argument("--out", metavar="DIR", help="run directory (runs/PROFILE-SCENARIO-RUNNER)")
+    p.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its last checkpoint")
+    p.add_argument("--max-steps", type=int, metavar="N", help="steps in the whole run (profile's)")
+    p.add_argument("--seed", type=int, help="seed for init, data, curriculum and sampling (0)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (auto: cuda if available)")
+    p.add_argument("--sample-every", type=int, metavar="N", help="steps between gated samples (cpu 20, rtx4090 100)")
+    p.add_argument("--extra-file", action="append", metavar="TXT", help="your own text file as one more clean source")
+    p.set_defaults(func=_cmd_train)
 
     # (further subcommands: each adds its parser here and a _cmd_* function above)
 
