@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import json
 import sys
+from pathlib import Path
 from collections.abc import Iterable, Iterator, Sequence
 
 from .backtest import (
@@ -248,6 +249,27 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return 130
 
 
+# --- grade ----------------------------------------------------------------------------------------------------
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from .grading import collect, grade  # nbclient only loads for this command
+
+    try:
+        if not collect(args.paths):
+            raise InputError("no .ipynb notebooks found under " + " ".join(args.paths))
+    except FileNotFoundError as e:
+        raise InputError(str(e)) from None
+    report = grade(args.paths, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, jobs=args.jobs)
+    markdown = report.to_markdown()
+    print(markdown, end="")
+    for path, text in ((args.csv, report.to_csv()), (args.markdown, markdown)):
+        if path:
+            Path(path).write_text(text, encoding="utf-8")
+            print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
 # --- parser and entry point ------------------------------------------------------------------------------------
 
 
@@ -295,6 +317,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-every", type=int, metavar="N", help="steps between gated samples (cpu 20, rtx4090 100)")
     p.add_argument("--extra-file", action="append", metavar="TXT", help="your own text file as one more clean source")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("grade", help="grade a class: learner x exercise verdicts for a folder of learner notebooks")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of them (one sub-folder per learner)")
+    p.add_argument("--cell-timeout", type=float, default=60, metavar="S", help="seconds a cell may run (60)")
+    p.add_argument("--notebook-timeout", type=float, default=300, metavar="S", help="seconds a notebook may run (300)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (1); one kernel each")
+    p.add_argument("--csv", metavar="FILE", help="also write one row per learner x exercise as CSV")
+    p.add_argument("--markdown", metavar="FILE", help="also write the table and free-text answers as Markdown")
+    p.set_defaults(func=_cmd_grade)
 
     # (further subcommands: each adds its parser here and a _cmd_* function above)
 

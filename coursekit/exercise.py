@@ -23,6 +23,7 @@ Two ways of reporting, switched by the environment variable ``COURSEKIT_GRADING`
 from __future__ import annotations
 
 import html
+import json
 import math
 import numbers
 import os
@@ -34,6 +35,8 @@ from typing import Any
 
 __all__ = [
     "GRADING_ENV",
+    "GRADE_LOG_ENV",
+    "record_outcome",
     "CORRECT",
     "INCORRECT",
     "NOT_ATTEMPTED",
@@ -54,6 +57,7 @@ __all__ = [
 ]
 
 GRADING_ENV = "COURSEKIT_GRADING"
+GRADE_LOG_ENV = "COURSEKIT_GRADE_LOG"  # set by `coursekit grade`: checks append their outcomes to this file
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
 
 _STYLE = {  # status -> (symbol, heading, border colour, background)
@@ -217,6 +221,23 @@ def call_learner(fn: Callable, *args: Any, case: str) -> Any:
     return result
 
 
+def record_outcome(problem: Problem, outcome: Outcome, values: Mapping[str, Any], final: bool = False) -> None:
+    """Append ``outcome`` to the file named by ``COURSEKIT_GRADE_LOG``, if set (``coursekit grade`` reads it).
+
+    ``final`` marks the grader's own end-of-notebook check; free-text answers travel with their outcome.
+    """
+    path = os.environ.get(GRADE_LOG_ENV)
+    if not path:
+        return
+    record = {"kind": "outcome", "label": problem.label, "status": outcome.status, "message": outcome.message,
+              "final": final}
+    answer = values.get("answer") if isinstance(problem, FreeTextProblem) else None
+    if isinstance(answer, str):
+        record["answer"] = answer
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+
+
 class Problem:
     """One exercise: subclasses set the class attributes and implement ``evaluate``.
 
@@ -264,7 +285,9 @@ class Problem:
         """
         if namespace is None:
             namespace = sys._getframe(1).f_globals  # the notebook cell's globals, as learntools does
-        outcome = self.grade(**{n: namespace[n] for n in self.names if n in namespace})
+        values = {n: namespace[n] for n in self.names if n in namespace}
+        outcome = self.grade(**values)
+        record_outcome(self, outcome, values)
         if grading_mode() and not outcome.passed:
             raise ExerciseFailed(outcome)
         show(outcome)

@@ -1,6 +1,7 @@
 """The exercise framework: outcomes, the grading-mode switch, hints, solutions, free-text self-checks."""
 
 import math
+import re
 
 import pytest
 from hypothesis import given
@@ -244,9 +245,16 @@ def test_expect_number_accepts_exactly_the_close_values(x):
 
 # --- every lesson's problems ---------------------------------------------------------------------------------
 
-from coursekit import lesson00, lesson01, lesson02, lesson03  # noqa: E402
+import importlib  # noqa: E402
+import pkgutil  # noqa: E402
 
-LESSONS = [lesson00, lesson01, lesson02, lesson03]
+import coursekit  # noqa: E402
+
+LESSONS = [
+    importlib.import_module(f"coursekit.{m.name}")
+    for m in sorted(pkgutil.iter_modules(coursekit.__path__), key=lambda m: m.name)
+    if re.fullmatch(r"lesson\d\d", m.name)
+]
 
 
 def lesson_problems(module):
