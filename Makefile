@@ -33,6 +33,7 @@ lab: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
 test: setup
+	$(BIN)/ruff check --quiet --select F,E9 coursekit tests benchmarks scripts
 	$(BIN)/python -m pytest
 
 # Everything `make setup` installs, as files: copy the folder to each laptop, then `make setup WHEELS=wheelhouse`.

@@ -67,6 +67,9 @@ class ScorerWidget:
         self.verdict = w.HTML()
         rows = [w.HBox([self.bars[a], self.labels[a]]) for a in AXES]
         self.box = w.VBox([self.text, *rows, w.HBox([self.total, self.total_label]), self.verdict])
+        # Stable hooks for the browser test (tests/test_browser.py) and for anyone styling the widget.
+        for part, name in ((self.text, "text"), (self.total_label, "total"), (self.verdict, "verdict")):
+            part.add_class(f"coursekit-scorer-{name}")
         self.score: SampleScore | None = None
         self.text.observe(lambda change: self.update(change["new"]), names="value")
         self.update(text)
