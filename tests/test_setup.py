@@ -79,3 +79,16 @@ def test_jupyterlab_serves_the_course(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_learner_fork_workflow_grades_the_learner_notebooks():
+    # The GitHub Actions file a learner's fork runs: installs with the README's set-up, grades with nbval, and
+    # publishes coursekit grade's table. (It runs on GitHub; here we check it is well-formed and says that.)
+    import yaml
+
+    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "grade-my-notebooks.yml").read_text())
+    steps = flow["jobs"]["grade"]["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert "make setup" in runs
+    assert "pytest --nbval-lax notebooks/*.ipynb" in runs
+    assert "coursekit grade notebooks/*.ipynb" in runs and "GITHUB_STEP_SUMMARY" in runs
