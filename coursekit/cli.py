@@ -7,6 +7,7 @@
     coursekit learner-notebooks [--check]        # notebooks/*.ipynb from notebooks/solutions/
     coursekit train --profile cpu --scenario collapse --out runs/demo   # train until done or halted
     coursekit train --resume runs/demo           # continue a stopped, killed or halted run
+    coursekit compare-gates [LOG] [--plot g.png] # v2's gate against v3's, on a log and on healthy logs
 
 Exit status: 0 on success, 2 on unreadable input or bad arguments (with a message on stderr), 1 when
 ``learner-notebooks --check`` finds a drifted or unclean notebook, 3 when ``train`` is halted by the gate,
@@ -26,6 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from .backtest import (
     GPU_WATTS,
+    KILL_STEP,
     STATED_STEPS_PER_MIN,
     BacktestResult,
     backtest,
@@ -270,6 +272,42 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- compare-gates --------------------------------------------------------------------------------------------
+
+
+def _cmd_compare_gates(args: argparse.Namespace) -> int:
+    from .gatereport import GATES, compare_gates, format_comparison
+
+    if args.steps_per_min <= 0 or args.watts < 0:
+        raise InputError(f"--steps-per-min must be > 0 and --watts >= 0, got {args.steps_per_min}, {args.watts}")
+    with _reading_log(args.log):
+        try:
+            reports = compare_gates(args.log, "v1" if args.log is None else None)
+        except MalformedLine as e:  # no --skip-bad here: a gate comparison on a partly read log would mislead
+            raise InputError(str(e)) from None
+    if args.json:
+        print(json.dumps({name: {"trigger_step": r.trigger, "steps_earlier_than_v2": r.steps_earlier,
+                                 "last_step": r.result.last_step, "false_alarms": r.false_alarms,
+                                 "flagged_healthy": r.flagged_healthy} for name, r in reports.items()}))  # fmt: skip
+    else:
+        print(format_comparison(reports, args.steps_per_min, args.watts))
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only: no display needed
+        from .gatereport import gates_figure
+
+        panels = [(f"{name}: {GATES[name][0]}", r.result) for name, r in reports.items()]
+        kill = KILL_STEP if args.log is None else None  # v1 was killed by hand; another log just ends
+        fig = gates_figure(panels, kill, steps_per_min=args.steps_per_min, watts=args.watts)
+        try:
+            fig.savefig(args.plot, dpi=120)
+        except OSError as e:
+            raise InputError(f"cannot write {args.plot}: {e.strerror or e}") from None
+        print(f"wrote {args.plot}", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
 # --- parser and entry point ------------------------------------------------------------------------------------
 
 
@@ -326,6 +364,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="also write one row per learner x exercise as CSV")
     p.add_argument("--markdown", metavar="FILE", help="also write the table and free-text answers as Markdown")
     p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("compare-gates", help="v2's gate against v3's: where each fires on a log, false alarms on healthy logs")
+    p.add_argument("log", nargs="?", help="a JSON Lines run log of a failing run (default: v1's reconstruction)")
+    p.add_argument("--steps-per-min", type=float, default=STATED_STEPS_PER_MIN, help="throughput (6, v1's stated)")
+    p.add_argument("--watts", type=float, default=GPU_WATTS, help="GPU power draw for the energy saved (130)")
+    p.add_argument("--plot", metavar="PNG", help="save both gates on the log's timeline")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    p.set_defaults(func=_cmd_compare_gates)
 
     # (further subcommands: each adds its parser here and a _cmd_* function above)
 

@@ -1,0 +1,282 @@
+"""Lesson 06: the references pass, stubs are not attempted, and plausible wrong answers get a message that helps."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coursekit import lesson06
+from coursekit.backtest import backtest
+from coursekit.exercise import (
+    CORRECT,
+    INCORRECT,
+    NOT_ATTEMPTED,
+    FreeTextProblem,
+    Incorrect,
+    Problem,
+)
+from coursekit.gatereport import v1_records
+from coursekit.lesson06 import (
+    garbage_v2_passes,
+    learner_gate,
+    loops_and_marks,
+    min_total_full_diversity,
+    q1,
+    q2,
+    q3,
+    q4,
+    q5,
+    q6,
+    v2_report,
+    v3_report,
+)
+from coursekit.metrics import eval_chat_quality
+from coursekit.v3gate import V3Gate, verdict
+
+
+def reference_is_bad(score):
+    return score.total < 30 or score.bigram < 17.5 or score.english < 4 or score.chars < 5
+
+
+def reference_halt(flags):
+    return sum(flags[-10:]) >= 5
+
+
+def stub(*args):
+    return ...
+
+
+# --- the references ---------------------------------------------------------------------------------------------
+
+
+def test_min_total_full_diversity_is_the_blind_spot_sample():
+    # 35 + 35 + 0 + 10 x 1/20 = 70.5, and v1's apostrophe sample at 110,000 meets it exactly (COURSE.md §4)
+    assert min_total_full_diversity() == 70.5
+    assert eval_chat_quality("''''' ''''' '' ''' ''").total == 70.5
+
+
+@given(st.lists(st.text(st.characters(blacklist_categories=("Zs", "Zl", "Zp", "Cc", "Cs")), min_size=1), min_size=3,
+                max_size=40, unique=True))
+def test_any_distinct_words_score_at_least_the_bound(words):
+    # All words distinct -> no bigram or trigram repeats -> 35 + 35, plus >= 0.5 for one non-space character.
+    text = " ".join(words)
+    if len(text.split()) != len(words):  # a "word" hypothesis built from other whitespace: not our case
+        return
+    assert eval_chat_quality(text).total >= min_total_full_diversity()
+
+
+def test_loops_and_marks():
+    assert loops_and_marks("region, region ''' Region") and loops_and_marks("''''' ''")
+    assert not loops_and_marks("region of the region") and not loops_and_marks("régime region")
+
+
+def test_garbage_v2_passes_is_garbage_that_v2_passes_and_v3_catches():
+    found = garbage_v2_passes()
+    assert len(found) == 76  # 64 of v1's samples (59 of them before v2 fires) and 12 of the battery's
+    assert sum(where.startswith("v1") for where, _ in found) == 64
+    for _, record in found:
+        score = eval_chat_quality(record["text"])
+        assert not score.degenerate() and verdict(score)
+
+
+def test_reports():
+    assert v2_report().trigger == 132_000 and v3_report().trigger == 77_400
+    assert v2_report().false_alarms == {} == v3_report().false_alarms
+
+
+def test_learner_gate_with_the_reference_rules_is_v3():
+    v1 = v1_records()
+    mine, ref = backtest(v1, learner_gate(reference_is_bad, reference_halt)), backtest(v1, V3Gate())
+    assert (mine.trigger_step, mine.n_degenerate) == (ref.trigger_step, ref.n_degenerate) == (77_400, 312)
+
+
+def test_learner_gate_reports_crashes_and_non_functions():
+    with pytest.raises(Incorrect, match="should be a function"):
+        learner_gate(reference_is_bad, 5)
+    with pytest.raises(Incorrect, match="step 200 .* raised ZeroDivisionError"):
+        backtest(v1_records(), learner_gate(lambda s: 1 / 0, reference_halt))
+
+
+# --- every problem: the reference passes, a stub is not attempted ----------------------------------------------
+
+
+PROBLEMS = {name: q for name, q in vars(lesson06).items() if isinstance(q, Problem) and name[0] == "q"}
+
+
+@pytest.fixture(scope="module")
+def solved():
+    """The namespace after every solution has run, in order, as the solved notebook's cells run them."""
+    namespace = dict(vars(lesson06))
+    for q in PROBLEMS.values():
+        exec(q.solution_code, namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("name", [f"q{i}" for i in range(1, 7)])
+def test_reference_passes_and_stub_is_not_attempted(name, solved):
+    q = PROBLEMS[name]
+    assert q.label == f"Lesson 06 · Q{name[1:]}" and (len(q.hints) >= 2 or isinstance(q, FreeTextProblem))
+    assert q.grade(**{n: solved[n] for n in q.names}).status == CORRECT
+    assert q.grade(**{n: ... for n in q.names}).status == NOT_ATTEMPTED
+
+
+def test_the_learner_notebooks_stubs_are_not_attempted():
+    # In the learner notebook the functions exist but return `...`; later answers are still `...`.
+    assert q2.grade(garbage_with_full_diversity=stub).status == NOT_ATTEMPTED
+    assert q4.grade(sample_is_bad=stub).status == NOT_ATTEMPTED
+    assert q5.grade(sample_is_bad=stub, halt_now=stub).status == NOT_ATTEMPTED
+    assert q5.grade(sample_is_bad=reference_is_bad, halt_now=stub).status == NOT_ATTEMPTED
+    report = dict(my_trigger=77_400, steps_earlier=54_600, hours_saved=243.3, my_false_alarms=0)
+    assert q6.grade(sample_is_bad=stub, halt_now=stub, **report).status == NOT_ATTEMPTED
+
+
+# --- Q1 ------------------------------------------------------------------------------------------------------------
+
+
+def test_q1_self_check_names_the_missing_idea():
+    wiring_only = ("Wire the scorer into the one sample path that every runner shares. "
+                   "A sum of axes lets one axis make up for another.")
+    outcome = q1.grade(answer=wiring_only)
+    assert outcome.status == INCORRECT and "what the composite needs instead" in outcome.message
+    assert q1.grade(answer=wiring_only + " Give each axis a floor.").passed
+    assert "2-3 sentences" in q1.grade(answer="Call the scorer.").message
+
+
+# --- Q2 and Q3 -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "wrong, says",
+    [
+        (lambda n, a: " ".join([a] * n), "some word pair or triple repeats"),  # the same word n times: 1 bigram
+        (lambda n, a: " ".join(a * (i + 1) for i in range(n - 1)), "has 2 words"),  # one short
+        (lambda n, a: " ".join("a" * (i + 1) for i in range(n)), "not in the alphabet"),
+        (lambda n, a: [a] * n, "returned a list"),
+        (lambda n, a: a[1], "raised IndexError"),  # the 1-character alphabet "'" has no a[1]
+        ("not a function", "should be a function"),
+    ],
+)
+def test_q2_wrong_garbage(wrong, says):
+    outcome = q2.grade(garbage_with_full_diversity=wrong)
+    assert outcome.status == INCORRECT and says in outcome.message, outcome
+
+
+def test_q2_any_construction_with_distinct_words_passes():
+    # Words of different runs of the alphabet's characters, cycling through them: a, b, aa, bb, ...
+    def cycling(n, alphabet):
+        return " ".join(alphabet[i % len(alphabet)] * (i // len(alphabet) + 1) for i in range(n))
+
+    assert q2.grade(garbage_with_full_diversity=cycling).passed
+
+
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        (70, "at least one distinct non-whitespace character"),  # 35 + 35, forgetting chars >= 0.5
+        (90.5, "need not be English"),  # 35 + 35 + 20 + 0.5
+        (100, "the most"),
+        (35.5, "trigram axis is full"),  # bigram only
+        (42, "each axis at its smallest"),
+        ("70.5", "should be a number"),
+    ],
+)
+def test_q3_slips(answer, says):
+    outcome = q3.grade(min_total=answer)
+    assert outcome.status == INCORRECT and says in outcome.message, outcome
+
+
+def test_q3_two_decimals_pass():
+    assert q3.grade(min_total=70.5).passed and q3.grade(min_total=70.504).passed
+
+
+# --- Q4: the per-sample rule ---------------------------------------------------------------------------------------
+
+
+def nothing(score):
+    pass
+
+
+@pytest.mark.parametrize(
+    "wrong, says",
+    [
+        # a floor too high: v1's code samples (English 9.1 at step 25,200) are healthy
+        (lambda s: s.total < 30 or s.english < 10, "step 25,200 of the healthy log \"v1 before 70,000\""),
+        (lambda s: s.english < 4, "which v2 already calls degenerate"),  # region loops are all English
+        (lambda s: s.total < 30, "still passes 76 garbage samples"),  # v2 itself
+        (lambda s: s.total < 30 or s.english < 4, "garbage samples that v2 passes, e.g. v1's sample at step 73,600"),
+        (nothing, "(no `return`?)"),
+        (lambda s: "yes", "should return True or False"),
+        (7, "should be a function"),
+    ],
+)
+def test_q4_wrong_rules(wrong, says):
+    outcome = q4.grade(sample_is_bad=wrong)
+    assert outcome.status == INCORRECT and says in outcome.message, outcome
+
+
+# --- Q5: the halting rule ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "halt_now, says",
+    [
+        (lambda f: len(f) > 380, "after 1,000 good samples"),  # fires by the clock, not on evidence
+        (lambda f: f[-1], "20 good samples and 1 bad one"),
+        (lambda f: sum(f) >= 5, "one bad one in every 100"),  # never forgets
+        (lambda f: False, "never fires on v1's log (it calls 312 of 825 samples bad)"),
+    ],
+)
+def test_q5_wrong_halting_rules(halt_now, says):
+    outcome = q5.grade(sample_is_bad=reference_is_bad, halt_now=halt_now)
+    assert outcome.status == INCORRECT and says in outcome.message, outcome
+
+
+def test_q5_a_gate_later_than_v2_fails():
+    # v2's rule with 6 in a row instead of 5: lesson 04's "one sample late", 132,200
+    outcome = q5.grade(sample_is_bad=lambda s: s.total < 30, halt_now=lambda f: sum(f[-6:]) >= 6)
+    assert outcome.status == INCORRECT and "fires at step 132,200 on v1, no earlier than v2" in outcome.message
+
+
+def test_q5_names_the_false_alarm_and_the_sample_behind_it():
+    # An English floor of 14 (70%) calls 44 of the healthy trainer run's 100 samples bad: 5 of 10 by step 180.
+    too_strict = q5.grade(sample_is_bad=lambda s: s.total < 30 or s.english < 14, halt_now=reference_halt)
+    assert too_strict.status == INCORRECT
+    assert "fired on the healthy log \"trainer run (healthy)\" at step 180" in too_strict.message
+    assert "It called 44 of its 100 samples bad, the first at step" in too_strict.message
+
+
+def test_q5_other_valid_designs_pass():
+    streak = q5.grade(sample_is_bad=reference_is_bad, halt_now=lambda f: sum(f[-5:]) >= 5)  # floors, v2's streak
+    window = q5.grade(sample_is_bad=lambda s: s.total < 30, halt_now=reference_halt)  # v2's rule, a window
+    assert streak.passed and "89,600" in streak.message
+    assert window.passed and "87,000" in window.message
+
+
+# --- Q6: the report ------------------------------------------------------------------------------------------------
+
+
+def _q6(**changes):
+    # 132,000 - 77,400 = 54,600 earlier; (165,000 - 77,400) / 6 / 60 = 243.33 h
+    answer = dict(sample_is_bad=reference_is_bad, halt_now=reference_halt, my_trigger=77_400, steps_earlier=54_600,
+                  hours_saved=243.33, my_false_alarms=0)  # fmt: skip
+    return q6.grade(**{**answer, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes, says",
+    [
+        (dict(my_trigger=132_000), "v2's trigger"),
+        (dict(steps_earlier=-54_600), "wrong sign"),
+        (dict(steps_earlier=87_600), "counts to the manual kill"),
+        (dict(hours_saved=151.67), "extra over v2"),  # 54,600 / 6 / 60
+        (dict(hours_saved=14_600), "in minutes"),
+        (dict(my_false_alarms=1), "`my_false_alarms` is off"),
+    ],
+)
+def test_q6_slips(changes, says):
+    outcome = _q6(**changes)
+    assert outcome.status == INCORRECT and says in outcome.message, outcome
+
+
+def test_q6_accepts_one_decimal_and_reports_the_saving():
+    outcome = _q6(hours_saved=243.3)
+    assert outcome.passed and "243.3 h" in outcome.message and "v2's 91.7 h" in outcome.message

@@ -1,0 +1,135 @@
+"""Tests for coursekit.samplepath: the one place samples are generated, scored, logged and gated."""
+
+import json
+
+import pytest
+import torch
+from tinyrun import STUCK, WORDS, WordTokenizer, clean_source
+
+from coursekit.metrics import eval_chat_quality
+from coursekit.runlog import read_log
+from coursekit.samplepath import AlarmConfig, SamplePath
+
+
+class StubModel(torch.nn.Module):
+    """Stand-in for GPT.generate: continues any prompt with ``token`` repeated (or random words if None)."""
+
+    def __init__(self, token=None):
+        super().__init__()
+        self.token = token
+        self.calls = []
+
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, generator=None):
+        self.calls.append((idx.shape, max_new_tokens, temperature, top_k))
+        if self.token is None:
+            new = torch.randint(1, len(WORDS), (idx.size(0), max_new_tokens), generator=generator)
+        else:
+            new = torch.full((idx.size(0), max_new_tokens), self.token)
+        return torch.cat([idx, new], dim=1)
+
+
+def make_path(tmp_path, **kw):
+    cfg = AlarmConfig(every=kw.pop("every", 10), prompt_tokens=4, new_tokens=24, patience=kw.pop("patience", 3))
+    return SamplePath(cfg, tmp_path, WordTokenizer(), **kw)
+
+
+def test_samples_only_every_n_steps_and_logs_the_record(tmp_path):
+    path, model, source = make_path(tmp_path), StubModel(STUCK), clean_source()
+    assert [path.after_step(s, model, source, 2.5) for s in range(1, 10)] == [False] * 9
+    assert not path.log_path.exists() and model.calls == []
+    assert path.after_step(10, model, source, 2.5) is False  # one degenerate sample never halts
+    (rec,), bad = read_log(path.log_path)
+    assert bad == []
+    # 24 x "region": 23 bigrams, 1 distinct -> 35/23 = 1.5217; trigrams 35/22 = 1.5909; English 20;
+    # 6 distinct characters -> 3.0. Total 26.11: degenerate.
+    assert rec["text"] == " ".join(["region"] * 24)
+    assert rec["total"] == pytest.approx(35 / 23 + 35 / 22 + 20 + 3)
+    assert {k: rec[k] for k in ("step", "source", "loss_ema", "consecutive", "halt")} == {
+        "step": 10, "source": "clean", "loss_ema": 2.5, "consecutive": 1, "halt": False}  # fmt: skip
+    assert rec == {**rec, **eval_chat_quality(rec["text"]).as_dict()}  # the four scores, as the scorer gives them
+    assert len(rec["prompt"].split()) == 4  # the prompt is logged, but not scored
+    # fixed length, temperature and top-k, whatever the step
+    assert model.calls == [(torch.Size([1, 4]), 24, 0.8, 50)]
+
+
+def test_gate_halts_after_patience_and_reports(tmp_path):
+    path, model, source = make_path(tmp_path, every=5, patience=3), StubModel(STUCK), clean_source()
+    halts = [path.after_step(s, model, source, 1.0) for s in range(1, 16)]
+    assert halts.index(True) == 14  # steps 5, 10, 15: the third degenerate sample in a row
+    report = path.report()
+    assert report["step"] == 15 and report["consecutive"] == 3
+    assert "3 consecutive samples scored below 30" in report["reason"]
+    assert [s["step"] for s in report["samples"]] == [5, 10, 15]
+    assert all(s["total"] < 30 for s in report["samples"])
+
+
+def test_report_keeps_the_last_five(tmp_path):
+    path, model, source = make_path(tmp_path, every=1, patience=7), StubModel(STUCK), clean_source()
+    for s in range(1, 8):
+        path.after_step(s, model, source, None)
+    assert [s["step"] for s in path.report()["samples"]] == [3, 4, 5, 6, 7]
+    with pytest.raises(RuntimeError, match="has not halted"):
+        make_path(tmp_path / "other").report()
+
+
+def test_a_healthy_sample_resets_the_counter(tmp_path):
+    path, source = make_path(tmp_path, every=1, patience=3), clean_source()
+    bad, good = StubModel(STUCK), StubModel(None)
+    assert not path.after_step(1, bad, source, None)
+    assert not path.after_step(2, bad, source, None)
+    assert not path.after_step(3, good, source, None)  # random words score ~90: counter back to 0
+    assert not path.after_step(4, bad, source, None)
+    assert [r["consecutive"] for r in read_log(path.log_path)[0]] == [2 - 1, 2, 0, 1]
+
+
+def test_ddp_non_main_rank_writes_nothing_and_follows_rank0(tmp_path):
+    seen = []
+
+    def share_halt(halt):  # stands in for the broadcast: rank 0 said "halt"
+        seen.append(halt)
+        return True
+
+    path = make_path(tmp_path, is_main=False, share_halt=share_halt)
+    model = StubModel(STUCK)
+    assert path.after_step(7, model, clean_source(), 1.0) is False  # not due: no collective either
+    assert path.after_step(10, model, clean_source(), 1.0) is True
+    assert seen == [False] and model.calls == [] and not path.log_path.exists()
+
+
+def test_resume_rewinds_the_log_and_restores_the_counter(tmp_path):
+    path, model, source = make_path(tmp_path, every=5, patience=5), StubModel(None), clean_source()
+    for s in range(1, 11):
+        path.after_step(s, model, source, None)
+    state = path.state_dict()  # a checkpoint after step 10
+    for s in range(11, 21):  # then two more samples, lost in a kill
+        path.after_step(s, model, source, None)
+    expected = read_log(path.log_path)[0]
+    path.close()
+
+    again = make_path(tmp_path, every=5, patience=5)
+    assert again.resume(state, 10) == 2
+    assert again.gate.last_step == 10
+    for s in range(11, 21):
+        again.after_step(s, model, source, None)
+    assert read_log(again.log_path)[0] == expected  # same steps, same texts: the generators were restored
+
+
+def test_resume_after_the_log_is_open_is_refused(tmp_path):
+    path = make_path(tmp_path, every=1)
+    path.after_step(1, StubModel(STUCK), clean_source(), None)
+    with pytest.raises(RuntimeError, match="before the first sample"):
+        path.resume(None, 0)
+
+
+def test_extra_keys_go_into_the_record(tmp_path):
+    path = make_path(tmp_path, every=1)
+    path.after_step(1, StubModel(STUCK), clean_source(), None, {"tokens_per_s": 123.0, "mfu": None})
+    rec = json.loads(path.log_path.read_text())
+    assert rec["tokens_per_s"] == 123.0 and rec["mfu"] is None
+
+
+def test_alarm_config_validation():
+    with pytest.raises(ValueError, match="every must be a positive int, got 0"):
+        AlarmConfig(every=0)
+    with pytest.raises(ValueError, match="new_tokens"):
+        AlarmConfig(new_tokens=2.5)
