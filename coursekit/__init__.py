@@ -15,12 +15,14 @@ from .metrics import (
     eval_chat_quality,
     trigram_diversity,
 )
+from .v3gate import V3Gate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CoherenceGate",
     "GateDecision",
+    "V3Gate",
     "SampleScore",
     "bigram_diversity",
     "character_diversity",
