@@ -74,6 +74,7 @@ class BacktestResult:
 
     threshold: float
     patience: int
+    rule: str = ""  # the gate's halting rule in words (``gate.describe()``)
     trigger_step: int | None = None  # the first step where the gate says halt; None if it never does
     first_step: int | None = None  # the log's first and last sample steps (None for an empty log)
     last_step: int | None = None
@@ -138,7 +139,7 @@ def backtest(
     if isinstance(max_resets, bool) or not isinstance(max_resets, int) or max_resets < 0:
         raise ValueError(f"max_resets must be an int >= 0, got {max_resets!r}")
     gate = CoherenceGate() if gate is None else gate
-    result = BacktestResult(threshold=gate.threshold, patience=gate.patience)
+    result = BacktestResult(threshold=gate.threshold, patience=gate.patience, rule=gate.describe())
 
     def bad(err: MalformedLine) -> None:
         result.bad_lines.append(err)
@@ -241,7 +242,7 @@ def format_report(
     span = "" if result.first_step is None else f" (steps {result.first_step:,}-{result.last_step:,})"
     out = [
         f"Back-test of {result.n_samples:,} samples{span}: {result.n_degenerate:,} degenerate "
-        f"(total < {result.threshold:g}); gate: halt after {result.patience} in a row.",
+        f"(total < {result.threshold:g}); gate: {result.rule or f'halt after {result.patience} in a row'}.",
     ]
     if result.bad_lines:
         out.append(f"Skipped {len(result.bad_lines)} malformed line(s): " + "; ".join(map(str, result.bad_lines[:3])))

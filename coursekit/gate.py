@@ -76,6 +76,10 @@ class CoherenceGate:
             f"consecutive={self.consecutive}, last_step={self.last_step})"
         )
 
+    def describe(self) -> str:
+        """The halting rule in words, for reports (a gate with another rule overrides this)."""
+        return f"halt after {self.patience} in a row"
+
     @property
     def halted(self) -> bool:
         return self.consecutive >= self.patience

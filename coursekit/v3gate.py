@@ -121,6 +121,10 @@ class V3Gate(CoherenceGate):
         super().__init__(self.config.threshold, self.config.needed, scorer)
         self.recent: deque[bool] = deque(maxlen=self.config.window)  # bad (True) or good, oldest first
 
+    def describe(self) -> str:
+        return (f"halt when {self.config.needed} of the last {self.config.window} samples are bad "
+                "(total or an axis below its floor)")
+
     def __repr__(self) -> str:
         return (f"V3Gate({self.config}, in_window={sum(self.recent)}, consecutive={self.consecutive}, "
                 f"last_step={self.last_step})")  # fmt: skip

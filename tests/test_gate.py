@@ -142,3 +142,7 @@ def test_counter_equals_trailing_run_of_degenerate_samples(totals, patience):
             run += 1
         assert d.consecutive == run
         assert d.halt == (run >= patience)
+
+
+def test_describe_names_the_rule():
+    assert CoherenceGate(patience=3).describe() == "halt after 3 in a row"

@@ -151,3 +151,11 @@ def test_v3_is_a_coherence_gate_the_back_tester_replays():
     assert isinstance(gate, CoherenceGate) and (gate.threshold, gate.patience) == (30.0, 5)
     result = backtest(v1_log_path(), gate)
     assert result.trigger_step == 77_400 and (result.threshold, result.patience) == (30.0, 5)
+
+
+def test_backtest_report_states_v3s_rule_not_v2s():
+    from coursekit.backtest import backtest, format_report
+    from coursekit.v1sim import v1_log_path
+
+    first_line = format_report(backtest(v1_log_path(), gate=V3Gate())).splitlines()[0]
+    assert "5 of the last 10" in first_line and "in a row" not in first_line
