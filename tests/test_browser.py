@@ -108,17 +108,24 @@ def open_and_run_all(browser, lab, name):
     page.set_default_timeout(60_000)
     page.goto(f"{lab}/lab/tree/{name}?reset&token={TOKEN}")  # reset: no tabs restored from another page
     page.locator(".jp-Notebook:visible").first.wait_for()
-    # The kernel must be up before "Run All" or the first cells queue behind its start.
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=90_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name=re.compile("^Run All Cells")).click()
-    select = page.get_by_role("button", name="Select", exact=True)  # a kernel dialog, if the kernel was slow
-    try:
-        select.wait_for(timeout=3_000)
-        select.click()
-    except PlaywrightTimeout:
-        pass
-    return page
+    started = page.locator(".jp-InputArea-prompt", has_text=re.compile(r"\[(\d+|\*)\]"))
+    # A "Run All" sent while the kernel is still starting can be dropped: try again until a cell runs.
+    for _ in range(4):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile("^Run All Cells")).click()
+        select = page.get_by_role("button", name="Select", exact=True)  # a kernel dialog, if the kernel was slow
+        try:
+            select.wait_for(timeout=2_000)
+            select.click()
+        except PlaywrightTimeout:
+            pass
+        try:
+            started.first.wait_for(timeout=30_000)
+            return page
+        except PlaywrightTimeout:
+            continue
+    page.screenshot(path=str(SHOTS / f"{name}.FAILED.png"))
+    raise AssertionError(f"{name}: no cell ran after four Run All attempts")
 
 
 def test_scorer_widget_shows_the_reference_score(browser, lab):
