@@ -39,6 +39,7 @@ from .exercise import (
 from .gate import DEFAULT_PATIENCE, CoherenceGate
 from .lesson02 import REGION_8, REGION_64
 from .metrics import DEFAULT_THRESHOLD, SampleScore, eval_chat_quality
+from .runlog import read_log  # noqa: F401  (solution and context code run in this namespace use it)
 from .sensitivity import sensitivity
 from .v1sim import v1_log_path
 
