@@ -17,8 +17,8 @@ scored, logged, shown to the gate), ``summary.json`` (how many steps were traine
 (samples the runner stored by a path of its own, which no gate saw).
 
 An audit takes about half a second for a runner that halts and under a second for one that trains all
-``AUDIT_STEPS`` steps. It says what happened; deciding whether that is acceptable is the caller's job (lesson 05
-writes that test).
+``AUDIT_STEPS`` steps. ``gate_problem(audit)`` says what is wrong with it, if anything: no sample reached the gate,
+the gate never said halt, or the runner trained on after it did (lesson 05 has the learner write that test).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from .samplepath import SAMPLES_FILE
 from .trainer import SUMMARY_FILE, TrainConfig, main, profile_config
 
 __all__ = ["AUDIT_STEPS", "AUDIT_EVERY", "STUCK_TEXT", "GateAudit", "audit_config", "audit_data", "audit_run",
-           "read_audit", "gate_audit"]  # fmt: skip
+           "read_audit", "gate_audit", "gate_problem"]  # fmt: skip
 
 AUDIT_STEPS = 50  # steps a runner that never halts trains: ten samples' worth, twice what the gate needs
 AUDIT_EVERY = 5  # a sample every 5 steps: with patience 5 the earliest possible halt is step 25
@@ -156,3 +156,17 @@ def gate_audit(runner: str | Runner, *, max_steps: int = AUDIT_STEPS, seed: int 
     with tempfile.TemporaryDirectory(prefix="coursekit-audit-") as tmp:
         status = audit_run(runner, tmp, max_steps=max_steps, seed=seed)
         return read_audit(name, status, tmp)
+
+
+def gate_problem(audit: GateAudit) -> str | None:
+    """Why an audit shows the runner skipping the gate; None when it reached the gate and stopped at its halt.
+
+    Exit status 3 is not enough: a runner that ignores the verdict trains on, and its run still ends "halted".
+    """
+    if audit.samples_gated == 0:
+        return "no sample ever reached the gate"
+    if audit.halt_step is None:
+        return f"the gate saw {audit.samples_gated} degenerate samples and never said halt"
+    if audit.steps != audit.halt_step:
+        return f"the gate said halt at step {audit.halt_step}, the runner went on to step {audit.steps}"
+    return None

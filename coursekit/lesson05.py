@@ -3,82 +3,42 @@
     from coursekit.lesson05 import q1, q2, q3, q4, q5
 
 v1's scorer worked, but only the legacy runner called it; the firehose runner had sample code of its own that
-stored samples and never scored them (COURSE.md §2, facts 7 and 12). ``v1_firehose`` reconstructs that runner
-on today's trainer. Every check runs real (tiny) training: ``coursekit.gateaudit`` trains a runner on a shard
-stuck on one token, where every sample is degenerate, and reads from the run's files what the gate saw. Q4 reads
-the files of the learner's own collapse run, with the reference computed from the same files.
+stored samples and never scored them (COURSE.md §2, facts 7 and 12). ``coursekit.v1firehose`` rebuilds that
+runner on today's trainer. Every check runs real (tiny) training: ``coursekit.gateaudit`` trains a runner on a
+shard stuck on one token, where every sample is degenerate, and reads from the run's files what the gate saw. Q4
+reads the files of the learner's own collapse run (``coursekit.collapserun``), and its reference, ``halt_facts``,
+reads the same files.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from .curriculum import FirehoseBandit
+from .collapserun import halt_facts
 from .exercise import FreeTextProblem, Incorrect, KeyIdea, NotAttempted, Problem, as_number, close, expect_number
-from .gateaudit import AUDIT_EVERY, AUDIT_STEPS, GateAudit, gate_audit
-from .runlog import LogWriter, read_log
-from .runners import RUNNERS, firehose, legacy
+from .gateaudit import AUDIT_EVERY, GateAudit, gate_audit, gate_problem
+from .runners import firehose, legacy
 from .samplepath import SAMPLES_FILE
-from .trainer import CONFIG_FILE, HALT_FILE, SUMMARY_FILE, TrainConfig, profile_config
+from .trainer import CONFIG_FILE, HALT_FILE
+from .v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
 
-__all__ = [
-    "V1_LOG", "LESSON_SAMPLE_EVERY", "v1_store_sample", "v1_firehose", "firehose_ignoring_halt", "reference_audit",
-    "what_went_wrong", "collapse_config", "profile_changes", "fresh_run_dir", "runner_for_the_collapse",
-    "halt_facts", "q1", "q2", "q3", "q4", "q5",
-]  # fmt: skip
+__all__ = ["REFERENCE_RUNNERS", "reference_audit", "q1", "q2", "q3", "q4", "q5"]
 
-V1_LOG = "v1_samples.jsonl"  # where v1's loop stores its samples: beside the run, read by nobody during it
-LESSON_SAMPLE_EVERY = 10  # the notebook's collapse run samples every 10 steps (the cpu profile: 20; v2: 100)
-RUN_FILES = {CONFIG_FILE, SAMPLES_FILE, HALT_FILE, SUMMARY_FILE, "ckpt.pt", V1_LOG}  # what fresh_run_dir may delete
 TOTAL_TOL = 0.01  # absolute, for sample totals read off halt.json: two decimals pass
 LOSS_TOL = 0.005  # absolute, for the loss EMA and its share of ln(V): two decimals pass
 
 
-# --- v1's firehose, and a second way to miss the gate ------------------------------------------------------------
-
-
-def v1_store_sample(run: Any, name: str) -> dict[str, Any]:
-    """v1's own sample code: continue a prompt from source ``name`` and return the record to store. No score."""
-    alarm = run.cfg.alarm
-    prompt = run.sources[name].prompt(alarm.prompt_tokens, torch.Generator().manual_seed(run.step))  # (T0,)
-    out = run.raw_model.generate(prompt.view(1, -1).to(run.device), alarm.new_tokens, temperature=alarm.temperature,
-                                 top_k=alarm.top_k)  # (1, T0 + new_tokens); fmt: skip
-    text = run.tokenizer.decode(out[0, prompt.numel() :].tolist())
-    return {"step": run.step, "source": name, "text": text, "loss_ema": run.loss_ema}
-
-
-def v1_firehose(run: Any) -> None:
-    """v1's firehose runner, reconstructed with its bug: it samples and stores, and never reaches the gate."""
-    bandit = run.attach(FirehoseBandit(run.source_names, run.cfg.bandit, seed=run.cfg.seed))
-    with LogWriter(run.out / V1_LOG) as stored:
-        while run.next_step():
-            name = bandit.next_source()
-            bandit.record(run.train_step(name))
-            if run.step % run.cfg.alarm.every == 0:  # a sample every N steps (v1: every 200)...
-                stored.append(v1_store_sample(run, name))  # ...stored in a file that nobody read during the run
-
-
-def firehose_ignoring_halt(run: Any) -> None:
-    """A firehose that calls the one sample path but drops its verdict: the gate says halt and training goes on."""
-    bandit = run.attach(FirehoseBandit(run.source_names, run.cfg.bandit, seed=run.cfg.seed))
-    while run.next_step():
-        name = bandit.next_source()
-        bandit.record(run.train_step(name))
-        run.sample(name)  # asked, and not listened to: as bad as not asking
-
+# --- the reference runners ------------------------------------------------------------------------------------
 
 # The checks audit these functions themselves, not whatever the registry holds by then (a learner may re-register).
 REFERENCE_RUNNERS: dict[str, Callable] = {
-    "firehose": firehose, "legacy": legacy, "v1_firehose": v1_firehose, "firehose_ignoring_halt": firehose_ignoring_halt,
+    "firehose": firehose, "legacy": legacy,  # coursekit's runners: wired
+    "v1_firehose": v1_firehose, "firehose_ignoring_halt": firehose_ignoring_halt,  # two ways to miss the gate
 }  # fmt: skip
 
 
@@ -88,88 +48,6 @@ def reference_audit(name: str) -> GateAudit:
     if name not in REFERENCE_RUNNERS:
         raise ValueError(f"unknown reference runner {name!r}; expected one of {', '.join(REFERENCE_RUNNERS)}")
     return gate_audit(REFERENCE_RUNNERS[name])
-
-
-def what_went_wrong(audit: GateAudit) -> str | None:
-    """Why a runner's audit shows that it skips the gate (None: it reached the gate and stopped at its halt)."""
-    if audit.samples_gated == 0:
-        return "no sample ever reached the gate"
-    if audit.halt_step is None:
-        return f"the gate saw {audit.samples_gated} degenerate samples and never said halt"
-    if audit.steps != audit.halt_step:
-        return f"the gate said halt at step {audit.halt_step}, the runner went on to step {audit.steps}"
-    return None
-
-
-# --- the collapse run -------------------------------------------------------------------------------------------
-
-
-def collapse_config(run_dir: str | Path, runner: str = "firehose") -> TrainConfig:
-    """The lesson's collapse run: the cpu profile, sampling every ``LESSON_SAMPLE_EVERY`` steps, into ``run_dir``."""
-    return profile_config("cpu", scenario="collapse", runner=runner, out_dir=str(run_dir),
-                          alarm={"every": LESSON_SAMPLE_EVERY})  # fmt: skip
-
-
-def _flat(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in d.items():
-        out.update(_flat(value, f"{prefix}{key}.") if isinstance(value, Mapping) else {prefix + key: value})
-    return out
-
-
-def profile_changes(cfg: TrainConfig) -> list[str]:
-    """Each setting of ``cfg`` that differs from its profile's, as "name: profile value -> this value"."""
-    base = _flat(json.loads(json.dumps(dataclasses.asdict(profile_config(cfg.profile)))))
-    mine = _flat(json.loads(json.dumps(dataclasses.asdict(cfg))))
-    return [f"{k}: {base.get(k)!r} -> {v!r}" for k, v in mine.items() if base.get(k) != v]
-
-
-def fresh_run_dir(path: str | Path) -> Path:
-    """``path`` as an empty run folder: the files of an earlier run there are deleted; anything else is refused."""
-    path = Path(path)
-    if path.exists():
-        if not path.is_dir():
-            raise ValueError(f"{path} is a file, not a run folder")
-        foreign = sorted(p.name for p in path.iterdir() if p.name not in RUN_FILES and not p.name.startswith("halt-"))
-        if foreign:
-            raise ValueError(f"{path} holds files that no run writes ({', '.join(foreign)}); choose another folder")
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    return path
-
-
-def runner_for_the_collapse(name: str = "firehose_v2") -> str:
-    """``name`` if that registered runner reaches the gate and stops at its halt (Q2 done), else "firehose"."""
-    problem = what_went_wrong(gate_audit(name)) if name in RUNNERS else "it is not registered"
-    if problem is None:
-        return name
-    print(f"note: {name} is not wired yet ({problem}); training with coursekit's firehose instead")
-    return "firehose"
-
-
-def halt_facts(run_dir: str | Path) -> dict[str, Any]:
-    """The reference for Q4, from the run's files: halt step, last totals, loss EMA at the halt and its share."""
-    run = Path(run_dir)
-    halt = json.loads((run / HALT_FILE).read_text(encoding="utf-8"))
-    vocab = json.loads((run / CONFIG_FILE).read_text(encoding="utf-8"))["model"]["vocab_size"]
-    records = read_log(run / SAMPLES_FILE)[0]
-    halted = next(r for r in records if r["halt"])  # the log and the report must agree on the step
-    if halted["step"] != halt["step"]:
-        raise ValueError(f"{run}: halt.json says step {halt['step']}, samples.jsonl first halts at {halted['step']}")
-    steps = [r["step"] for r in records]
-    i = steps.index(halt["step"])
-    return {
-        "halt_step": halt["step"],
-        "last_five_totals": [s["total"] for s in halt["samples"]],
-        "loss_ema_at_halt": halt["samples"][-1]["loss_ema"],
-        "share_of_chance": halt["samples"][-1]["loss_ema"] / math.log(vocab),
-        "vocab_size": vocab,
-        "patience": halt["patience"],
-        "threshold": halt["threshold"],
-        "run_start": steps[i - halt["consecutive"] + 1],  # the first of the degenerate samples in a row
-        "first_totals": [r["total"] for r in records[: len(halt["samples"])]],
-        "loss_at_run_start": halt["samples"][0]["loss_ema"],
-    }
 
 
 # --- Q1: which runner skips the gate ----------------------------------------------------------------------------
@@ -253,7 +131,7 @@ def firehose_v2(run):
         if audit.steps == 0 and audit.samples_gated == 0 and audit.samples_stored_elsewhere == 0:
             raise NotAttempted("`firehose_v2` trained no step: replace the `...` with the training loop.")
         want = reference_audit("firehose")
-        problem = what_went_wrong(audit)
+        problem = gate_problem(audit)
         if audit.samples_gated == 0:
             stored = (f" and stored {audit.samples_stored_elsewhere} samples by a path of its own"
                       if audit.samples_stored_elsewhere else "")  # fmt: skip
@@ -267,8 +145,9 @@ def firehose_v2(run):
                             f"{want.samples_gated}. Call the sample path once after every training step: it knows "
                             "when a sample is due.")  # fmt: skip
         return (f"the gate saw {audit.samples_gated} samples and halted your loop at step {audit.halt_step}, exactly "
-                "as it halts coursekit's firehose. The fix is one call and acting on what it returns, because the "
-                "sample path already exists; v2's fix was about 30 lines because it had to build that path.")
+                "as it halts coursekit's firehose. Here the fix is one call and acting on what it returns, because the "
+                "one sample path already exists; v2's fix, which wired the scorer into the firehose's own sample "
+                "handling, took about 30 lines.")
 
 
 # --- Q3: the test that every runner reaches the gate ------------------------------------------------------------
@@ -324,7 +203,8 @@ def every_runner_reaches_the_gate(runners):
         ran: list[str] = []
         good = {name: _tracked(REFERENCE_RUNNERS[name], ran) for name in ("firehose", "legacy")}
         failed = _verdict(test, good)
-        if not ran:
+        if not ran:  # nothing ran: a stub, or a test that audits something other than the runners it is given
+            _verdict(test, {**good, "v1_firehose": v1_firehose})
             raise NotAttempted("your test ran none of the runners it was given: replace the `...` with a loop over "
                                "`runners` that audits each one.")  # fmt: skip
         if failed is not None:
@@ -372,11 +252,13 @@ share_of_chance = loss_ema_at_halt / math.log(8449)
             raise Incorrect(f"{run} has no {HALT_FILE}: the gate did not halt that run. Run the training cell above "
                             "again (it starts afresh) and let it finish.")  # fmt: skip
         want = halt_facts(run)
-        expect_number(halt_step, "halt_step", want["halt_step"], "`halt_step` is off: it is halt.json's `step`.", [
+        max_steps = json.loads((run / CONFIG_FILE).read_text(encoding="utf-8"))["max_steps"]
+        slips = [
             (want["run_start"], "that is where the run of degenerate samples began; the gate halts on its last."),
-            (json.loads((run / CONFIG_FILE).read_text())["max_steps"],
-             "that is the run's planned length; the gate stopped it before."),
-        ], tol=0.5, absolute=True)  # fmt: skip
+            (max_steps, "that is the run's planned length; the gate stopped it before."),
+        ]
+        expect_number(halt_step, "halt_step", want["halt_step"], "`halt_step` is off: it is the step of the fifth "
+                      "degenerate sample in a row, halt.json's `step`.", slips, tol=0.5, absolute=True)
         self._totals(last_five_totals, want)
         expect_number(loss_ema_at_halt, "loss_ema_at_halt", want["loss_ema_at_halt"],
                       "`loss_ema_at_halt` is off: take the `loss_ema` of the last sample in halt.json.", [
@@ -400,7 +282,8 @@ share_of_chance = loss_ema_at_halt / math.log(8449)
     def _totals(value: Any, want: dict[str, Any]) -> None:
         goal = want["last_five_totals"]
         if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
-            raise Incorrect(f"`last_five_totals` should be a list of {len(goal)} numbers, got a {type(value).__name__}.")
+            kind = type(value).__name__
+            raise Incorrect(f"`last_five_totals` should be a list of {len(goal)} numbers, got a {kind}.")
         got = [as_number(v, "each of last_five_totals") for v in value]
         if len(got) != len(goal):
             raise Incorrect(f"`last_five_totals` has {len(got)} numbers; halt.json quotes {len(goal)} samples.")

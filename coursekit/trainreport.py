@@ -56,13 +56,14 @@ def format_summary(s: dict[str, Any]) -> str:
     mfu = _pct(s["mfu"]) if s["mfu"] is not None else f"n/a ({s['mfu_note']})"
     shares = " · ".join(f"{name} {100 * share:.0f}%" for name, share in s["source_shares"].items())
     last = " ".join(f"{t:.1f}" for t in s["last_totals"]) or "-"
+    ema = "-" if s["loss_ema"] is None else f"{s['loss_ema']:.3f}"  # None when no step was trained
     lines = [
         f"coursekit train: {head}",
         f"  run          profile {s['profile']} · scenario {s['scenario']} · runner {s['runner']} · "
         f"device {s['device']} ({s['world_size']} process{'es' if s['world_size'] > 1 else ''}) · "
         f"{s['params'] / 1e6:.2f}M params",
         f"  speed        {s['wall_s']:.1f} s this session · {s['tokens_per_s']:,.0f} tokens/s · MFU {mfu}",
-        f"  loss EMA     {s['loss_ema']:.3f} nats (uniform guess: ln({s['vocab_size']:,}) = "
+        f"  loss EMA     {ema} nats (uniform guess: ln({s['vocab_size']:,}) = "
         f"{math.log(s['vocab_size']):.2f})",
         f"  samples      {s['samples']} logged, {s['degenerate']} degenerate (< {s['threshold']:g}); "
         f"last totals: {last}",
