@@ -111,6 +111,7 @@ class WireIt(Problem):
         "scores, logs and asks the gate. Call it after every training step.",
         "It returns True when the gate says halt: `if run.sample(name): return`.",
     )
+    context_code = "from coursekit.curriculum import FirehoseBandit  # the notebook's first cell imports it"
     solution_code = """
 def firehose_v2(run):
     bandit = run.attach(FirehoseBandit(run.source_names, run.cfg.bandit, seed=run.cfg.seed))

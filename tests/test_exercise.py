@@ -257,6 +257,12 @@ LESSONS = [
 ]
 
 
+# Lessons whose answers read a training run's files: their own test file makes the run and does this check.
+NEEDS_A_TRAINING_RUN = {
+    "coursekit.lesson05": "Q4 reads a halted run: tests/test_lesson05.py runs this check with one",
+}
+
+
 def lesson_problems(module):
     return [(name, q) for name, q in vars(module).items() if isinstance(q, Problem) and name[0] == "q"]
 
@@ -264,6 +270,8 @@ def lesson_problems(module):
 @pytest.mark.parametrize("module", LESSONS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_every_reference_solution_passes_and_every_stub_is_not_attempted(module):
     # The solutions run one after another in one namespace, as the cells of a notebook do.
+    if module.__name__ in NEEDS_A_TRAINING_RUN:
+        pytest.skip(NEEDS_A_TRAINING_RUN[module.__name__])
     namespace = dict(vars(module))
     problems = lesson_problems(module)
     assert [name for name, _ in problems] == [f"q{i}" for i in range(1, len(problems) + 1)]
