@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from .gate import CoherenceGate, GateDecision
 from .metrics import SampleScore
-from .runlog import MalformedLine, iter_log
+from .runlog import MalformedLine, iter_log, preview
 
 __all__ = [
     "KILL_STEP",
@@ -223,11 +223,6 @@ def _saving_line(label: str, saved: ComputeSaved) -> str:
     )
 
 
-def _preview(text: str, width: int = 48) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 3] + "..."
-
-
 def format_report(
     result: BacktestResult,
     steps_per_min: float = STATED_STEPS_PER_MIN,
@@ -283,7 +278,7 @@ def format_report(
         for r in held:
             out.append(
                 f"  {r.step:>8,}  {r.source:<6} {r.score.total:5.1f}  ended {r.run_length} from {r.run_start:<8,}  "
-                f"{_preview(r.text)}"
+                f"{preview(r.text, 48, ellipsis='...')}"
             )
         if result.n_resets > len(result.resets):
             out.append(f"  ... {result.n_resets - len(result.resets):,} later resets not kept (max_resets)")

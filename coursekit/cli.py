@@ -37,7 +37,7 @@ from .backtest import (
 )
 from .gate import DEFAULT_PATIENCE, CoherenceGate
 from .metrics import DEFAULT_THRESHOLD, SampleScore, eval_chat_quality
-from .runlog import MalformedLine, iter_log
+from .runlog import MalformedLine, iter_log, preview
 from .sensitivity import SensitivityGrid, sensitivity
 from .v1sim import v1_log_path
 
@@ -91,11 +91,6 @@ def _verdict(score: SampleScore, threshold: float) -> str:
     return "DEGENERATE" if score.degenerate(threshold) else "ok"
 
 
-def _preview(text: str, width: int = 40) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
 def _cmd_score(args: argparse.Namespace) -> int:
     rows = _score_rows(args)
     first = next(rows, None)  # read before printing anything, so unreadable input prints only the error
@@ -115,7 +110,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         step = "" if row["step"] is None else str(row["step"])
         print(
             f"{step:>8}  {s.bigram:6.2f}  {s.trigram:7.2f}  {s.english:7.2f}  {s.chars:5.2f}  {s.total:6.2f}  "
-            f"{_verdict(s, args.threshold):<10}  {_preview(row['text'])}"
+            f"{_verdict(s, args.threshold):<10}  {preview(row['text'], 40)}"
         )
     return EXIT_OK
 

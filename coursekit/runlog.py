@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["MalformedLine", "LogWriter", "iter_log", "read_log", "parse_record", "rewind_log"]
+__all__ = ["MalformedLine", "LogWriter", "iter_log", "read_log", "parse_record", "rewind_log", "preview"]
 
 REQUIRED = {"step": int, "source": str, "text": str}
 
@@ -30,6 +30,12 @@ class MalformedLine(ValueError):
     def __init__(self, path: str, lineno: int, reason: str) -> None:
         self.path, self.lineno, self.reason = path, lineno, reason
         super().__init__(f"{path}:{lineno}: {reason}")
+
+
+def preview(text: str, width: int, ellipsis: str = "…", empty: str = "") -> str:
+    """A sample's text on one line for tables: whitespace runs become one space, cut to ``width`` characters."""
+    flat = " ".join(text.split()) or empty
+    return flat if len(flat) <= width else flat[: width - len(ellipsis)] + ellipsis
 
 
 def parse_record(line: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .metrics import BIGRAM_MAX, CHARS_MAX, DEFAULT_THRESHOLD, ENGLISH_MAX, TRIGRAM_MAX, SampleScore, eval_chat_quality
+from .runlog import preview
 
 __all__ = ["AXES", "AXIS_MAX", "AXIS_LABELS", "ScorerWidget", "scorer_widget", "plot_scores"]
 
@@ -102,11 +103,6 @@ def scorer_widget(text: str = "", threshold: float = DEFAULT_THRESHOLD) -> Score
     return ScorerWidget(text, threshold)
 
 
-def _preview(text: str, width: int = 28) -> str:
-    flat = " ".join(text.split()) or "(empty)"
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
 def plot_scores(samples: Mapping[str, str] | Sequence[str], threshold: float = DEFAULT_THRESHOLD, ax: Any = None):
     """Static twin of the widget: one stacked bar per sample (the four axes' points), the threshold, the verdict.
 
@@ -116,7 +112,7 @@ def plot_scores(samples: Mapping[str, str] | Sequence[str], threshold: float = D
 
     if isinstance(samples, str):
         raise TypeError("plot_scores() expects a list of texts or a {label: text} dict, got a single str")
-    items = list(samples.items()) if isinstance(samples, Mapping) else [(_preview(t), t) for t in samples]
+    items = list(samples.items()) if isinstance(samples, Mapping) else [(preview(t, 28, empty="(empty)"), t) for t in samples]
     if not items:
         raise ValueError("plot_scores() needs at least one sample")
     if ax is None:

@@ -94,3 +94,12 @@ def test_rewind_refuses_to_drop_a_corrupt_middle_line(tmp_path):
 
 def test_rewind_missing_file_is_a_no_op(tmp_path):
     assert rewind_log(tmp_path / "none.jsonl", 5) == 0
+
+
+def test_preview_flattens_and_cuts():
+    from coursekit.runlog import preview
+
+    assert preview("a\n  b\tc", 10) == "a b c"
+    assert preview("abcdefghij", 5) == "abcd…"  # 4 characters + the ellipsis = 5
+    assert preview("abcdefghij", 6, ellipsis="...") == "abc..."
+    assert preview("  \n", 5, empty="(empty)") == "(empty)"
