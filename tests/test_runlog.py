@@ -102,4 +102,4 @@ def test_preview_flattens_and_cuts():
     assert preview("a\n  b\tc", 10) == "a b c"
     assert preview("abcdefghij", 5) == "abcd…"  # 4 characters + the ellipsis = 5
     assert preview("abcdefghij", 6, ellipsis="...") == "abc..."
-    assert preview("  \n", 5, empty="(empty)") == "(empty)"
+    assert preview("  \n", 28, empty="(empty)") == "(empty)"
