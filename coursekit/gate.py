@@ -92,14 +92,18 @@ class CoherenceGate:
 
     def observe_score(self, step: int, score: SampleScore) -> GateDecision:
         """Update the counter from an already computed score (the back-tester re-uses logged scores this way)."""
+        self._advance_to(step)
+        self.consecutive = self.consecutive + 1 if score.total < self.threshold else 0
+        return GateDecision(step=step, score=score, consecutive=self.consecutive, halt=self.halted)
+
+    def _advance_to(self, step: int) -> None:
+        """Check ``step`` and make it the last observed one; every gate's ``observe_score`` starts here."""
         if isinstance(step, bool) or not isinstance(step, int):
             raise TypeError(f"step must be an int, got {type(step).__name__}")
         # A step seen twice is the signature of a resumed run replaying samples: refuse rather than double-count.
         if self.last_step is not None and step <= self.last_step:
             raise ValueError(f"step {step} is not after the last observed step {self.last_step}")
         self.last_step = step
-        self.consecutive = self.consecutive + 1 if score.total < self.threshold else 0
-        return GateDecision(step=step, score=score, consecutive=self.consecutive, halt=self.halted)
 
     def reset(self) -> None:
         self.consecutive = 0

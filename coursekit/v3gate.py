@@ -139,11 +139,7 @@ class V3Gate(CoherenceGate):
 
     def observe_score(self, step: int, score: SampleScore) -> V3Decision:
         """Update the window from an already computed score."""
-        if isinstance(step, bool) or not isinstance(step, int):
-            raise TypeError(f"step must be an int, got {type(step).__name__}")
-        if self.last_step is not None and step <= self.last_step:  # a resumed run replaying samples: refuse
-            raise ValueError(f"step {step} is not after the last observed step {self.last_step}")
-        self.last_step = step
+        self._advance_to(step)
         reasons = self.is_bad(score)
         self.recent.append(bool(reasons))
         self.consecutive = self.consecutive + 1 if reasons else 0
