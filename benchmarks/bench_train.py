@@ -10,7 +10,10 @@ one sample per ``sample_every`` steps. Figures printed:
 
     tokens/s            tokens trained per second of wall time in the window (alarm included)
     alarm share         the sample path's wall time / the window's wall time (the goal above)
-    per sample          wall time of one generate -> score -> log -> gate round
+    per sample          wall time of one generate -> score -> log -> gate round: the run's first (which pays
+                        one-time costs, e.g. recording the CUDA graph) and the median of the others
+    steady share        the median sample's share at the profile's cadence, given the window's training time
+                        per step: what a long run pays (a short window holds only a sample or two)
     MFU, peak memory    on a GPU: against the device's dense bf16 peak (coursekit.hardware), and
                         torch.cuda.max_memory_allocated (whether it fits a 24 GB RTX 4090)
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 import time
 
@@ -48,10 +52,12 @@ def bench(profile: str, steps: int, skip: int, device: str | None, sample_every:
     marks: dict[int, tuple] = {}  # step -> (time, alarm seconds, tokens), taken before that step's sample
     keep = {skip, steps}
     captured = {}
+    alarm_before: dict[int, float] = {}  # step -> the alarm's total seconds before that step's sample
 
     def on_step(run) -> None:
         if run.step == 1:
             captured["run"] = run
+        alarm_before[run.step] = run.alarm.seconds
         if run.step in keep:
             if run.device.startswith("cuda"):
                 torch.cuda.synchronize()
@@ -61,6 +67,8 @@ def bench(profile: str, steps: int, skip: int, device: str | None, sample_every:
     status = main(cfg, on_step=on_step)
     total = time.perf_counter() - t0
     run = captured["run"]
+    alarm_before[steps + 1] = run.alarm.seconds  # after the last step's sample
+    per_sample = [alarm_before[s + 1] - alarm_before[s] for s in range(cfg.alarm.every, steps + 1, cfg.alarm.every)]
     (ta, aa, na), (tb, ab, nb) = marks[skip], marks[steps]
     wall, alarm, tokens = tb - ta, ab - aa, nb - na
     samples = (steps - skip) // cfg.alarm.every
@@ -72,17 +80,27 @@ def bench(profile: str, steps: int, skip: int, device: str | None, sample_every:
     probe = torch.zeros(1, 8, dtype=torch.long, device=run.device)
     with torch.no_grad(), run.autocast():
         compute_dtype = str(run.raw_model(probe)[0].dtype).replace("torch.", "")
-    return {
+    r = {
         "profile": profile, "device": run.peak.name, "status": status, "steps": steps, "window_steps": steps - skip,
         "sample_every": cfg.alarm.every, "new_tokens": cfg.alarm.new_tokens, "params": run.raw_model.num_params(),
         "compile": compiled, "dtype": compute_dtype, "grad_accum": cfg.grad_accum, "batch_size": cfg.batch_size,
         "block_size": cfg.model.block_size, "step_ms": 1000 * wall / (steps - skip), "total_wall_s": total, "window_wall_s": wall,
         "tokens_per_s": tokens_per_s, "alarm_s": alarm, "alarm_share": alarm / wall,
         "per_sample_ms": 1000 * alarm / max(samples, 1), "samples_in_window": samples,
+        "first_sample_ms": 1000 * per_sample[0], "warm_sample_ms": 1000 * statistics.median(per_sample[1:] or per_sample),
+        "warm_samples": len(per_sample[1:] or per_sample), "train_step_ms": 1000 * (wall - alarm) / (steps - skip),
+        "cuda_graph": run.alarm.cuda_graph,
         "mfu": mfu(tokens_per_s / run.world, run.flops_per_token, run.peak), "mfu_note": run.peak.note,
         "peak_memory_bytes": torch.cuda.max_memory_allocated() if cuda else None,
         "goal_share": GOALS["cuda" if cuda else "cpu"],
     }  # fmt: skip
+    r["steady_share"] = steady_share(r)
+    return r
+
+
+def steady_share(r: dict) -> float:
+    """A warm sample's share of wall time at the cadence: one sample per ``sample_every`` training steps."""
+    return r["warm_sample_ms"] / (r["warm_sample_ms"] + r["sample_every"] * r["train_step_ms"])
 
 
 def report(r: dict) -> str:
@@ -97,6 +115,9 @@ def report(r: dict) -> str:
         f"  alarm share   {100 * r['alarm_share']:.2f}% of wall time ({r['samples_in_window']} samples, one every "
         f"{r['sample_every']} steps, {r['per_sample_ms']:.1f} ms each) -> {goal} the goal of "
         f"<= {100 * r['goal_share']:.0f}%",
+        f"  per sample    first {r['first_sample_ms']:.1f} ms, then median {r['warm_sample_ms']:.1f} ms over "
+        f"{r['warm_samples']} (CUDA graph {'on' if r['cuda_graph'] else 'off'}); steady share at this cadence "
+        f"{100 * r['steady_share']:.2f}%",
         "  MFU           " + (f"{100 * r['mfu']:.1f}%" if r["mfu"] is not None else r["mfu_note"]),
     ]
     if r["peak_memory_bytes"] is not None:

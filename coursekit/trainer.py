@@ -149,7 +149,10 @@ class Run:
             self.alarm.resume(None, 0)
             return self._start_fresh(check=False)
         state = ckpt.load_checkpoint(path)
-        mine, saved = _comparable(dataclasses.asdict(self.cfg)), _comparable(state["config"])
+        # The saved config is rebuilt through TrainConfig first, so a field added since it was saved compares
+        # at its default rather than as a difference.
+        saved_cfg = dataclasses.asdict(TrainConfig.from_dict(state["config"]))
+        mine, saved = _comparable(dataclasses.asdict(self.cfg)), _comparable(saved_cfg)
         changed = sorted(k for k in mine if k not in RESUMABLE | {"out_dir"} and mine[k] != saved.get(k))
         if changed:
             raise ValueError(f"cannot resume {path} with a different {', '.join(changed)}; only "

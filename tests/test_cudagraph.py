@@ -55,3 +55,27 @@ def test_graphed_under_bf16_autocast(model):
     with torch.autocast("cuda", dtype=torch.bfloat16):
         graphed, eager = both(model, prompt(), 40, temperature=0)
     assert torch.equal(graphed, eager)
+
+
+
+def test_the_sample_path_uses_graphs_on_cuda_and_logs_the_same_samples(tmp_path):
+    # The trainer's sample path turns graphs on by default on CUDA (AlarmConfig.cuda_graph=None): under bf16
+    # autocast, as the rtx4090 profile samples, it must log what eager sampling logs.
+    from tinyrun import WORDS, WordTokenizer, clean_source
+
+    from coursekit.samplepath import AlarmConfig, SamplePath
+
+    torch.manual_seed(0)
+    gpt = GPT(GPTConfig(vocab_size=len(WORDS), block_size=64, n_layer=2, n_head=2, n_embd=32)).cuda()
+    logs = []
+    for graph in (None, False):
+        path = SamplePath(AlarmConfig(every=1, prompt_tokens=4, new_tokens=24, cuda_graph=graph), tmp_path / str(graph),
+                          WordTokenizer(), device="cuda",
+                          autocast=lambda: torch.autocast("cuda", dtype=torch.bfloat16))  # fmt: skip
+        assert path.cuda_graph is (graph is None)
+        for step in range(1, 6):
+            path.after_step(step, gpt, clean_source(), 1.0)
+        path.close()
+        assert path.cuda_graph is (graph is None)  # no fallback to eager happened
+        logs.append(path.log_path.read_text())
+    assert logs[0] == logs[1] and logs[0].count("\n") == 5

@@ -133,3 +133,41 @@ def test_alarm_config_validation():
         AlarmConfig(every=0)
     with pytest.raises(ValueError, match="new_tokens"):
         AlarmConfig(new_tokens=2.5)
+    with pytest.raises(ValueError, match="cuda_graph must be True, False or None, got 'yes'"):
+        AlarmConfig(cuda_graph="yes")
+
+
+def test_cuda_graph_is_off_on_cpu_and_refused_when_asked_for(tmp_path):
+    path, model = make_path(tmp_path, every=1), StubModel(STUCK)
+    assert path.cuda_graph is False  # None means "on CUDA only"
+    path.after_step(1, model, clean_source(), None)  # StubModel.generate takes no cuda_graph keyword: not passed
+    with pytest.raises(ValueError, match="cuda_graph=True needs sampling on a CUDA device, got device 'cpu'"):
+        SamplePath(AlarmConfig(cuda_graph=True), tmp_path, WordTokenizer())
+
+
+class GraphFailsModel(StubModel):
+    """A model whose CUDA-graph generation draws a few random numbers and then fails, as a failed capture would."""
+
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, generator=None, cuda_graph=False):
+        if cuda_graph:
+            self.calls.append("graph")
+            torch.rand(7, generator=generator)  # the failed attempt has consumed random state
+            raise RuntimeError("CUDA error: operation not permitted when stream is capturing")
+        return super().generate(idx, max_new_tokens, temperature, top_k, generator)
+
+
+def test_a_failed_cuda_graph_falls_back_to_the_same_eager_sample(tmp_path):
+    # There is no GPU in CI, so the graph's failure is simulated; what is tested is the fallback: a warning, the
+    # record an eager run writes (the random state is rewound), and no second attempt at a graph.
+    eager = make_path(tmp_path / "eager", every=1)
+    graphed = make_path(tmp_path / "graphed", every=1)
+    graphed.cuda_graph = True  # as on CUDA
+    model = GraphFailsModel()  # random words: the record depends on the sampling generator's state
+    with pytest.warns(RuntimeWarning, match="CUDA-graph sampling failed .*stream is capturing.*sampling eagerly"):
+        graphed.after_step(1, model, clean_source(), None)
+    graphed.after_step(2, model, clean_source(), None)
+    for step in (1, 2):
+        eager.after_step(step, StubModel(), clean_source(), None)
+    eager.close(), graphed.close()
+    assert model.calls.count("graph") == 1 and graphed.cuda_graph is False
+    assert graphed.log_path.read_text() == eager.log_path.read_text()

@@ -126,6 +126,17 @@ def test_resume_a_halted_run_keeps_its_counter(tmp_path):
     assert read_log(tmp_path / "samples.jsonl")[0][-1]["consecutive"] == 6
 
 
+def test_resume_a_run_saved_before_a_config_field_existed(tmp_path):
+    # A run saved by an older coursekit has no alarm.cuda_graph in its config: it resumes with the default.
+    from coursekit.checkpoint import save_checkpoint
+
+    run(tiny_config(tmp_path, max_steps=10))
+    state = load_checkpoint(tmp_path / "ckpt.pt")
+    del state["config"]["alarm"]["cuda_graph"]
+    save_checkpoint(tmp_path / "ckpt.pt", state)
+    assert run(tiny_config(tmp_path, max_steps=20), resume=True) == EXIT_COMPLETED
+
+
 def test_resume_refuses_another_config(tmp_path):
     run(tiny_config(tmp_path, max_steps=10))
     with pytest.raises(ValueError, match="cannot resume .* with a different lr, seed"):
