@@ -86,6 +86,21 @@ def healthy_sets() -> dict[str, tuple[Mapping[str, Any], ...]]:
     }
 
 
+HELDOUT_RUNS = ("heldout-seed1-firehose.jsonl", "heldout-seed2-legacy.jsonl")  # in data/healthy/
+
+
+@functools.cache
+def heldout_sets() -> dict[str, tuple[Mapping[str, Any], ...]]:
+    """Healthy runs of the course's trainer that played no part in choosing v3's floors, by file name.
+
+    ``healthy_sets`` holds the logs v3's numbers were chosen on; these two (seeds 1 and 2, the firehose and the
+    legacy runner; data/healthy/README.md says how they were made) test whether they generalise. Pass them as
+    ``gate_report(V3Gate, healthy=heldout_sets())``.
+    """
+    folder = healthy_log_path().parent
+    return {name: tuple(read_log(folder / name)[0]) for name in HELDOUT_RUNS}
+
+
 @dataclass
 class GateReport:
     """How a gate does on a failing log (v1's by default) and on the healthy logs, next to v2's gate."""

@@ -14,15 +14,17 @@ v3 changes the two rules and nothing else (no new metric; a sample is still scor
 - **Floors (an AND, not a sum).** A sample is *bad* when v2 calls it degenerate (total < 30) **or** when any
   axis falls below its own floor (``V3Config``): bigram diversity below half its maximum (a loop, at any length:
   real text repeats few word pairs in 64 tokens), English presence below a fifth (punctuation noise, non-words:
-  even an undertrained model's babble keeps about a third), character diversity below half (fewer than 10
-  distinct characters: any 64 tokens of prose or code use 20 or more; a loop only the few of its own words).
+  an undertrained model's babble keeps a quarter or more on the course's healthy runs), character diversity
+  below half (fewer than 10 distinct characters: any 64 tokens of prose or code use 20 or more; a loop only the
+  few of its own words).
 - **k of n (a window, not a streak).** The gate halts when at least ``needed`` of the last ``window`` samples
   are bad (5 of 10 by default). A healthy sample from another source no longer erases the evidence, yet one bad
   sample, or four, can still never halt a run.
 
 On v1's reconstructed log (data/v1/samples.jsonl) v3 fires at step 77,400, 54,600 steps before v2's 132,000; on
 the healthy data (v1 before 70,000, the battery's healthy samples, a healthy run of the course's trainer in
-data/healthy/) it calls no sample bad, so no window can fill. ``coursekit.gatereport.gate_report`` computes these
+data/healthy/) it calls no sample bad, so no window can fill; nor on two held-out healthy runs that played no part
+in choosing its floors (``gatereport.heldout_sets``). ``coursekit.gatereport.gate_report`` computes these
 figures for any gate, and tests/test_gatereport.py checks them.
 
 ``V3Gate`` is a ``CoherenceGate`` with its two rules replaced (``observe``, ``observe_score``, ``state_dict``,

@@ -16,10 +16,11 @@ from coursekit.gatereport import (
     gates_figure,
     healthy_log_path,
     healthy_sets,
+    heldout_sets,
     v1_records,
 )
 from coursekit.runlog import read_log
-from coursekit.v3gate import V3Gate
+from coursekit.v3gate import V3Config, V3Gate
 
 REGION_8 = " ".join(["region"] * 8)
 FLUENT = "The loss curve kept falling for sixteen days, so nobody opened the sample files until the run was lost."
@@ -55,6 +56,25 @@ def test_v3_on_v1_and_the_healthy_logs():
     assert set(report.flagged_healthy.values()) == {0}
     assert "77,400, 54,600 steps earlier than v2's 132,000" in report.summary()
     assert "no false alarm" in report.summary() and "FALSE ALARM" not in report.summary()
+
+
+def test_v3_on_healthy_runs_its_floors_were_not_chosen_on():
+    sets = heldout_sets()
+    assert {name: len(records) for name, records in sets.items()} == {
+        "heldout-seed1-firehose.jsonl": 100,  # steps 20-2,000, every 20
+        "heldout-seed2-legacy.jsonl": 100,
+    }
+    report = gate_report(V3Gate, healthy=sets)
+    assert report.false_alarms == {} and set(report.flagged_healthy.values()) == {0}
+    assert all(backtest(records).trigger_step is None for records in sets.values())  # nor does v2 fire
+    # The thinnest margins, as data/healthy/README.md quotes them: English 5.0 (floor 4), bigram 27.8 (floor
+    # 17.5), characters 9.5 (floor 5). The scores are the logged ones, which the trainer took from
+    # eval_chat_quality.
+    lowest = {axis: min(r[axis] for records in sets.values() for r in records) for axis in ("english", "bigram", "chars")}
+    assert lowest["english"] == pytest.approx(5.0) and lowest["chars"] == pytest.approx(9.5)
+    assert round(lowest["bigram"], 1) == 27.8
+    floors = V3Config()
+    assert (floors.min_english, floors.min_bigram, floors.min_chars) == (4.0, 17.5, 5.0)
 
 
 def test_gate_report_on_another_log_and_a_gate_that_fires_on_healthy_text():
