@@ -1,5 +1,8 @@
 """Lesson 06: the references pass, stubs are not attempted, and plausible wrong answers get a message that helps."""
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -280,3 +283,25 @@ def test_q6_slips(changes, says):
 def test_q6_accepts_one_decimal_and_reports_the_saving():
     outcome = _q6(hours_saved=243.3)
     assert outcome.passed and "243.3 h" in outcome.message and "v2's 91.7 h" in outcome.message
+
+
+def test_the_margins_the_lesson_states_are_computed():
+    # Section 5 quotes the lowest axis scores on the healthy logs the floors were chosen on, and on the two
+    # held-out runs: recompute them from the logs' texts and find them, so formatted, in the notebook.
+    from coursekit.gatereport import healthy_sets, heldout_sets
+    from coursekit.v3gate import V3Config
+
+    def lowest(sets):
+        scores = [eval_chat_quality(r["text"]) for records in sets.values() for r in records]
+        return {axis: min(getattr(s, axis) for s in scores) for axis in ("bigram", "english", "chars")}
+
+    chosen, held, floors = lowest(healthy_sets()), lowest(heldout_sets()), V3Config()
+    path = Path(__file__).parent.parent / "notebooks" / "solutions" / "06_principle_and_better_gate.ipynb"
+    prose = " ".join(
+        " ".join("".join(c["source"]).split()) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"
+    )
+    assert (f"(bigram {floors.min_bigram:g} against {chosen['bigram']:.1f}, English {floors.min_english:g} against "
+            f"{chosen['english']:.1f}, characters {floors.min_chars:g} against {chosen['chars']:.1f})") in prose
+    assert (f"English presence dips to {held['english']:.1f}, one point above its floor, where the chosen-on logs "
+            f"never went below {chosen['english']:.1f}") in prose
+    assert held["english"] - floors.min_english == 1.0
