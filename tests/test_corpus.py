@@ -1,5 +1,8 @@
 """Tests for coursekit.corpus: the sources, their determinism, batches, faulty shards and the user's own files."""
 
+import builtins
+import sys
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -99,6 +102,55 @@ def test_faulty_texts_look_like_their_bug():
     assert not any(ch.isalnum() for ch in punct) and punct.count("'") / len(punct.replace(" ", "")) > 0.8
     words = source_text(SourceSpec("n", "non_english", True)).split()[:2000]
     assert eval_chat_quality(" ".join(words)).english == 0.0  # its pseudo-words are drawn again if English
+
+
+# --- the docstrings source is the same whatever front-end runs the code ------------------------------------------
+
+DOCSTRINGS = SourceSpec("docstrings", "docstrings", faulty=False)
+
+
+@pytest.fixture
+def uncached():
+    corpus._builtin_text.cache_clear()  # the texts are made afresh in the test...
+    yield
+    corpus._builtin_text.cache_clear()  # ...and nothing made under its patches outlives it
+
+
+def test_docstrings_ignore_a_front_end_replacing_a_builtin(monkeypatch, uncached):
+    # What ipykernel does while a cell runs: builtins.input becomes a function of its own (another __module__).
+    # Walked in this process, input's docstring dropped out, and a notebook trained another tokenizer than a script.
+    before = source_text(DOCSTRINGS)
+    assert "Read a string from standard input." in before  # input's own docstring
+
+    def kernel_input(prompt=""):
+        """Forward the request for input to the front-end."""
+
+    monkeypatch.setattr(builtins, "input", kernel_input)
+    corpus._builtin_text.cache_clear()
+    assert source_text(DOCSTRINGS) == before
+
+
+def test_docstrings_are_what_this_process_walks_when_nothing_is_replaced(uncached):
+    # The child reads what a script's own process read before the docstrings moved into a child (torch imported,
+    # so typing_extensions' replacements of two typing helpers included): the script's corpus is unchanged.
+    from coursekit.stdlib_docstrings import docstrings
+
+    assert source_text(DOCSTRINGS) == "\n\n".join(docstrings(list(corpus.DOCSTRING_MODULES)))
+
+
+def test_docstrings_child_failures_are_clear_errors(monkeypatch, tmp_path, uncached):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    with pytest.raises(RuntimeError, match=r"docstrings source: .*fresh Python process .*no-python.* failed to run"):
+        source_text(DOCSTRINGS)
+    monkeypatch.setattr(sys, "executable", "")
+    with pytest.raises(RuntimeError, match="sys.executable is empty"):
+        source_text(DOCSTRINGS)
+    monkeypatch.undo()
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise SystemExit('no modules today')")
+    monkeypatch.setattr(corpus, "DOCSTRINGS_SCRIPT", broken)
+    with pytest.raises(RuntimeError, match="broken.py\\) exited with status 1:\nno modules today"):
+        source_text(DOCSTRINGS)
 
 
 # --- tokenized sources: faulty ones score as faulty, clean ones do not --------------------------------------------
