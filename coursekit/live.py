@@ -1,8 +1,8 @@
 """Watch a training run: loss EMA, sample scores and the gate's counter, redrawn while it trains (lesson 05).
 
     live = LivePlot()
-    status = main(cfg, on_step=live)     # coursekit.trainer calls it after every training step
-    live.finish(cfg.out_dir)             # the last picture, with the sample that halted the run
+    status = main(cfg, on_step=live, on_sample=live.on_sample)   # each step's loss, each sample as it is gated
+    live.finish()                        # the last picture, with the sample that halted the run
     run_figure(cfg.out_dir)              # the static twin, drawn from the run's files alone
 
 One picture, three panels on one step axis: the loss EMA against the uniform guess ln(V); each sample's composite
@@ -14,8 +14,10 @@ trainer's tqdm bar; elsewhere nothing is displayed and ``figure()`` gives the cu
 needs a running kernel: on GitHub or in an exported notebook, ``run_figure`` draws the same panels from
 ``samples.jsonl`` (the loss EMA at each sample instead of at every step), so the notebook reads correctly there.
 
-The trainer's ``on_step`` hook runs after the training step and before the sample path, so the live view sees
-each sample one step late and never sees the last one; ``finish`` reads it from the log.
+The trainer's ``on_step`` hook runs after the training step and before the sample path; ``on_sample`` runs
+right after the gate has seen a sample, so the picture shows it at once, the sample that halted the run
+included. Driven by ``on_step`` alone, the live view sees each sample one step late (from ``run.alarm.last``) and
+never sees the last one; ``finish(run_dir)`` then reads it from the log.
 """
 
 from __future__ import annotations
@@ -139,7 +141,7 @@ def _title(samples: Sequence[dict[str, Any]], step: int, max_steps: int, loss: f
 
 
 class LivePlot:
-    """The trainer's ``on_step`` hook that keeps the run's figures and redraws the picture as samples arrive.
+    """The trainer's ``on_step`` hook (and with ``on_sample``, its sample hook) that redraws the run's picture.
 
     Drive it without a browser or a kernel by calling it with a run (anything with ``step``, ``loss_ema``,
     ``cfg`` and ``alarm.last``); read ``loss_steps``, ``losses``, ``samples``, ``redraws`` and ``figure()``.
@@ -165,9 +167,16 @@ class LivePlot:
             self.vocab_size, self.max_steps = cfg.model.vocab_size, cfg.max_steps
         self.loss_steps.append(run.step)
         self.losses.append(run.loss_ema)
-        last = run.alarm.last
-        if last is not None and (not self.samples or last["step"] > self.samples[-1]["step"]):
-            self.samples.append(last)
+        self._add_sample(run.alarm.last)
+
+    def on_sample(self, run: Any, record: dict[str, Any]) -> None:
+        """The trainer's ``on_sample`` hook: add the sample the gate has just seen, and redraw."""
+        self._add_sample(record)
+
+    def _add_sample(self, record: dict[str, Any] | None) -> None:
+        # Each sample once, whichever hook brings it first (with both hooks, on_step sees it again a step later).
+        if record is not None and (not self.samples or record["step"] > self.samples[-1]["step"]):
+            self.samples.append(record)
             if time.perf_counter() - self._last_draw >= self.min_interval:
                 self.redraw()
 

@@ -71,8 +71,9 @@ class Run:
     """One training run's state, and the calls a runner makes: ``attach``, ``next_step``, ``train_step``, ``sample``."""
 
     def __init__(self, cfg: TrainConfig, device: str, *, tokenizer: Any = None, sources: dict | None = None,
-                 on_step: Callable[[Run], None] | None = None, resume: bool = False) -> None:
-        self.cfg, self.device, self.on_step = cfg, device, on_step
+                 on_step: Callable[[Run], None] | None = None,
+                 on_sample: Callable[[Run, dict[str, Any]], None] | None = None, resume: bool = False) -> None:
+        self.cfg, self.device, self.on_step, self.on_sample = cfg, device, on_step, on_sample
         self.rank = dist.get_rank() if dist.is_initialized() else 0
         self.world = dist.get_world_size() if dist.is_initialized() else 1
         self.is_main = self.rank == 0
@@ -237,6 +238,8 @@ class Run:
         self.halted = self.alarm.after_step(self.step, self.raw_model, self.sources[name], self.loss_ema, extra)
         if extra is not None:  # a sample was just taken: show its score and the gate's counter at once
             self.progress.show(self.loss_ema, name, self.alarm.last, self.cfg.alarm.patience)
+            if self.on_sample is not None:
+                self.on_sample(self, self.alarm.last)
         return self.halted
 
     def _throughput(self) -> dict[str, Any]:
@@ -306,11 +309,14 @@ class Run:
 
 
 def main(cfg: TrainConfig, *, resume: bool = False, tokenizer: Any = None, sources: dict | None = None,
-         on_step: Callable[[Run], None] | None = None) -> int:
+         on_step: Callable[[Run], None] | None = None,
+         on_sample: Callable[[Run, dict[str, Any]], None] | None = None) -> int:
     """Run (or with ``resume``, continue) the training run ``cfg`` describes; returns the exit status (0 or 3).
 
     ``tokenizer`` and ``sources`` replace the course's data (tests use tiny ones); ``on_step(run)`` is called
-    after every training step (tests use it to kill a run at a chosen step).
+    after every training step, before that step's sample (tests use it to kill a run at a chosen step);
+    ``on_sample(run, record)`` on rank 0 right after each sample is logged and shown to the gate, with the record
+    just written to samples.jsonl (``record["halt"]`` is the gate's verdict): send samples to a dashboard here.
     """
     if not isinstance(cfg, TrainConfig):
         raise TypeError(f"main() expects a TrainConfig, got {type(cfg).__name__}")
@@ -330,7 +336,8 @@ def main(cfg: TrainConfig, *, resume: bool = False, tokenizer: Any = None, sourc
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     try:
-        run = Run(cfg, device, tokenizer=tokenizer, sources=sources, on_step=on_step, resume=resume)
+        run = Run(cfg, device, tokenizer=tokenizer, sources=sources, on_step=on_step, on_sample=on_sample,
+                  resume=resume)
         try:
             RUNNERS[cfg.runner](run)
             summary = run.finish()

@@ -87,6 +87,24 @@ def test_live_during_a_real_run_then_the_static_picture(tmp_path):
     assert "not trained: 25 of 50 steps" in [t.get_text().strip() for t in top.texts]
 
 
+def test_with_the_sample_hook_live_shows_each_sample_as_it_is_gated(tmp_path):
+    # Both hooks: the sample at step 25 (the one that halts the run) is on the picture without reading the log,
+    # and each sample is kept once although on_step sees it again on the next step.
+    live, seen = LivePlot(min_interval=0), []
+
+    def on_sample(run, rec):
+        seen.append((run.step, rec["step"], rec["halt"]))
+        live.on_sample(run, rec)
+
+    tokenizer, sources = audit_data()
+    status = main(audit_config(tmp_path, "firehose"), tokenizer=tokenizer, sources=sources, on_step=live,
+                  on_sample=on_sample)  # fmt: skip
+    assert status == 3
+    assert seen == [(s, s, s == 25) for s in (5, 10, 15, 20, 25)]
+    assert [r["step"] for r in live.samples] == [5, 10, 15, 20, 25] and live.redraws == 5
+    assert live.figure()._suptitle.get_text().startswith("HALTED at step 25 ·")
+
+
 def test_run_figure_of_a_folder_without_a_log(tmp_path):
     with pytest.raises(FileNotFoundError, match="has no samples.jsonl"):
         run_figure(tmp_path)
