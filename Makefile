@@ -34,6 +34,7 @@ lab: setup
 
 test: setup
 	$(BIN)/ruff check --quiet --select F,E9 coursekit tests benchmarks scripts
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 # Everything `make setup` installs, as files: copy the folder to each laptop, then `make setup WHEELS=wheelhouse`.

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_backtest.py --sizes 10000 100000
 
 The synthetic log is JSON Lines text produced line by line (never held whole), parsed by the same
-coursekit.runlog.iter_log that reads files. Its samples cycle through a few real texts of the v1
+coursekit.alarm.runlog.iter_log that reads files. Its samples cycle through a few real texts of the v1
 reconstruction, degenerate and healthy, so the gate's counter keeps rising and resetting (a reset every 5
 samples: more resets than ``max_resets`` keeps). With ``keep_decisions=False`` the peak should not grow with
 the log; with ``keep_decisions=True`` (the default, for plots) it grows linearly, shown for contrast.
@@ -19,10 +19,10 @@ import time
 import tracemalloc
 from collections.abc import Iterator
 
-from coursekit.backtest import backtest
-from coursekit.metrics import eval_chat_quality
-from coursekit.runlog import read_log
-from coursekit.v1sim import v1_log_path
+from coursekit.alarm.metrics import eval_chat_quality
+from coursekit.alarm.runlog import read_log
+from coursekit.backtest.datasets import v1_log_path
+from coursekit.backtest.replay import backtest
 
 
 class SyntheticLog:

@@ -15,9 +15,9 @@ import os
 import random
 import time
 
-from coursekit.battery import load_battery
-from coursekit.gate import CoherenceGate
-from coursekit.metrics import english_lexicon, word_core
+from coursekit.alarm.gate import CoherenceGate
+from coursekit.alarm.metrics import english_lexicon, word_core
+from coursekit.course.battery import load_battery
 
 WORDS_PER_SAMPLE = 128
 
@@ -81,7 +81,7 @@ def main() -> None:
     print(f"speed-up              : {fast / slow:10.2f}x")
 
     # Linear time: a 10x longer text should take about 10x as long (a quadratic scorer would take 100x).
-    from coursekit.metrics import eval_chat_quality
+    from coursekit.alarm.metrics import eval_chat_quality
 
     big = " ".join(samples)[: 10_000_000]
     times = {}

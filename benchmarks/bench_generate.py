@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from coursekit.model import GPT, GPTConfig
+from coursekit.train.model import GPT, GPTConfig
 
 
 def tokens_per_second(model: GPT, prompt: torch.Tensor, new_tokens: int, repeats: int, **mode: bool) -> float:

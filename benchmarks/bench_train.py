@@ -14,7 +14,7 @@ one sample per ``sample_every`` steps. Figures printed:
                         one-time costs, e.g. recording the CUDA graph) and the median of the others
     steady share        the median sample's share at the profile's cadence, given the window's training time
                         per step: what a long run pays (a short window holds only a sample or two)
-    MFU, peak memory    on a GPU: against the device's dense bf16 peak (coursekit.hardware), and
+    MFU, peak memory    on a GPU: against the device's dense bf16 peak (coursekit.train.hardware), and
                         torch.cuda.max_memory_allocated (whether it fits a 24 GB RTX 4090)
 
 ``--json FILE`` also writes the figures as JSON (benchmarks/gpu_check.sh uses it).
@@ -30,8 +30,8 @@ import time
 
 import torch
 
-from coursekit.hardware import mfu
-from coursekit.trainer import main, profile_config
+from coursekit.train.hardware import mfu
+from coursekit.train.trainer import main, profile_config
 
 GOALS = {"cpu": 0.03, "cuda": 0.01}  # the alarm's share of wall time, at the profile's own cadence
 RTX4090_BYTES = 24 * 2**30

@@ -2,11 +2,24 @@
 
 Headline names are re-exported here::
 
-    from coursekit import CoherenceGate, eval_chat_quality
+    from coursekit import CoherenceGate, V3Gate, eval_chat_quality
+
+The package is layered; each layer may import only the layers below it (import-linter checks it, see
+pyproject.toml)::
+
+    coursekit.cli          the `coursekit` command: a thin layer over the functions below
+    coursekit.course       exercises, notebooks, grading, widgets, and the lessons
+    coursekit.incident     ANDREA-120M v1 reconstructed
+    coursekit.train        the model, data, curriculum, runners and the one sample path
+    coursekit.backtest     replaying run logs through gates; the shipped logs
+    coursekit.alarm        scoring, gates and the run-log format (no torch, no matplotlib)
+
+(``train`` and ``backtest`` are independent of each other.) Modules from before the split keep their old names
+(``coursekit.trainer`` ...) with a deprecation warning: see ``coursekit/_moved.py``.
 """
 
-from .gate import CoherenceGate, GateDecision
-from .metrics import (
+from coursekit.alarm.gate import CoherenceGate, GateDecision
+from coursekit.alarm.metrics import (
     SampleScore,
     bigram_diversity,
     character_diversity,
@@ -15,7 +28,11 @@ from .metrics import (
     eval_chat_quality,
     trigram_diversity,
 )
-from .v3gate import V3Gate
+from coursekit.alarm.v3gate import V3Gate
+
+from . import _moved
+
+_moved.install()
 
 __version__ = "0.1.0"
 

@@ -22,10 +22,14 @@ import contextlib
 import itertools
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
-from .backtest import (
+from coursekit.alarm.gate import DEFAULT_PATIENCE, CoherenceGate
+from coursekit.alarm.metrics import DEFAULT_THRESHOLD, SampleScore, eval_chat_quality
+from coursekit.alarm.runlog import MalformedLine, iter_log, preview
+from coursekit.backtest.datasets import v1_log_path
+from coursekit.backtest.replay import (
     GPU_WATTS,
     KILL_STEP,
     STATED_STEPS_PER_MIN,
@@ -35,11 +39,7 @@ from .backtest import (
     format_report,
     implied_steps_per_min,
 )
-from .gate import DEFAULT_PATIENCE, CoherenceGate
-from .metrics import DEFAULT_THRESHOLD, SampleScore, eval_chat_quality
-from .runlog import MalformedLine, iter_log, preview
-from .sensitivity import SensitivityGrid, sensitivity
-from .v1sim import v1_log_path
+from coursekit.backtest.sensitivity import SensitivityGrid, sensitivity
 
 EXIT_OK = 0
 EXIT_DRIFT = 1  # learner-notebooks --check: a learner notebook differs from its solution's
@@ -119,7 +119,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_learner_notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import SolutionMarkerError, sync_learner_notebooks  # nbformat only loads for this command
+    from coursekit.course.notebooks import (  # nbformat only loads for this command
+        SolutionMarkerError,
+        sync_learner_notebooks,
+    )
 
     try:
         report = sync_learner_notebooks(args.solutions, args.out, check=args.check)
@@ -182,7 +185,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")  # files only: no display needed
-        from .plots import backtest_figure, sensitivity_figure
+        from coursekit.backtest.plots import backtest_figure, sensitivity_figure
 
         figures = [(args.plot, lambda: backtest_figure(result, kill, args.steps_per_min, args.watts))]
         figures.append((args.sensitivity_plot, lambda: sensitivity_figure(grid, (gate.threshold, gate.patience))))
@@ -203,7 +206,11 @@ _RESUME_MAY_CHANGE = ("max_steps", "device")  # what --resume accepts along with
 
 
 def _train_config(args: argparse.Namespace):
-    from .trainer import CONFIG_FILE, TrainConfig, profile_config  # torch loads only for this command
+    from coursekit.train.trainer import (  # torch loads only for this command
+        CONFIG_FILE,
+        TrainConfig,
+        profile_config,
+    )
 
     overrides = {k: getattr(args, k) for k in ("max_steps", "seed", "device") if getattr(args, k) is not None}
     if args.resume is not None:
@@ -233,7 +240,7 @@ def _train_config(args: argparse.Namespace):
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .trainer import main as train
+    from coursekit.train.trainer import main as train
 
     try:
         cfg = _train_config(args)
@@ -250,7 +257,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from .grading import collect, grade  # nbclient only loads for this command
+    from coursekit.course.grading import (  # nbclient only loads for this command
+        collect,
+        grade,
+    )
 
     try:
         if not collect(args.paths):
@@ -271,7 +281,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare_gates(args: argparse.Namespace) -> int:
-    from .gatereport import GATES, compare_gates, format_comparison
+    from coursekit.backtest.gatereport import GATES, compare_gates, format_comparison
 
     if args.steps_per_min <= 0 or args.watts < 0:
         raise InputError(f"--steps-per-min must be > 0 and --watts >= 0, got {args.steps_per_min}, {args.watts}")
@@ -290,7 +300,7 @@ def _cmd_compare_gates(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")  # files only: no display needed
-        from .gatereport import gates_figure
+        from coursekit.backtest.gatereport import gates_figure
 
         panels = [(f"{name}: {GATES[name][0]}", r.result) for name, r in reports.items()]
         kill = KILL_STEP if args.log is None else None  # v1 was killed by hand; another log just ends

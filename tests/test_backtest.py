@@ -9,7 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coursekit.backtest import (
+from coursekit.alarm.gate import CoherenceGate
+from coursekit.alarm.runlog import MalformedLine
+from coursekit.backtest.datasets import v1_log_path
+from coursekit.backtest.replay import (
     backtest,
     compute_saved,
     format_report,
@@ -17,9 +20,6 @@ from coursekit.backtest import (
     iter_backtest,
 )
 from coursekit.cli import main
-from coursekit.gate import CoherenceGate
-from coursekit.runlog import MalformedLine
-from coursekit.v1sim import v1_log_path
 
 GOOD = "The river rises in the hills north of the town and flows south to join the sea."  # scores > 90
 BAD = " ".join(["region"] * 64)  # 0.5556 + 0.5645 + 20 + 3 = 24.12 (COURSE.md §4): degenerate

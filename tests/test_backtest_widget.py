@@ -8,8 +8,10 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from coursekit.backtest import BacktestResult, backtest  # noqa: E402
-from coursekit.backtest_widget import (  # noqa: E402
+from coursekit.alarm.gate import CoherenceGate  # noqa: E402
+from coursekit.backtest.datasets import v1_log_path  # noqa: E402
+from coursekit.backtest.replay import BacktestResult, backtest  # noqa: E402
+from coursekit.course.backtest_widget import (  # noqa: E402
     PATIENCE_RANGE,
     THRESHOLD_RANGE,
     TRIGGER_CLASS,
@@ -17,8 +19,6 @@ from coursekit.backtest_widget import (  # noqa: E402
     timeline_figure,
     trigger_text,
 )
-from coursekit.gate import CoherenceGate  # noqa: E402
-from coursekit.v1sim import v1_log_path  # noqa: E402
 
 HEALTHY = "The cat sat on the mat while the dog slept by the fire, and nobody said a word all evening."
 LOOP = " ".join(["region"] * 64)  # 24.12: degenerate

@@ -2,8 +2,8 @@
 
 import pytest
 
-from coursekit.battery import MODES, build_battery, load_battery, render
-from coursekit.metrics import eval_chat_quality
+from coursekit.alarm.metrics import eval_chat_quality
+from coursekit.course.battery import MODES, build_battery, load_battery, render
 
 BATTERY = load_battery()
 

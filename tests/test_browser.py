@@ -3,7 +3,7 @@
 1. Open the hand-scoring notebook (02), run all cells, type a sample into the scorer widget, and check that the
    composite and the verdict it shows are those of ``eval_chat_quality``.
 2. Open the back-test notebook (04), run all cells, drag the patience slider, and check that the trigger label
-   changes to the trigger step ``coursekit.backtest`` computes for the new setting.
+   changes to the trigger step ``coursekit.backtest.replay`` computes for the new setting.
 
 Screenshots go to build/screenshots/ (or $COURSEKIT_SCREENSHOTS). The learner notebooks are copied to a temporary
 folder first, so nothing the browser saves touches the repository. Without Chromium or Playwright the test is
@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.backtest import backtest
-from coursekit.gate import CoherenceGate
-from coursekit.metrics import eval_chat_quality
-from coursekit.v1sim import v1_log_path
+from coursekit.alarm.gate import CoherenceGate
+from coursekit.alarm.metrics import eval_chat_quality
+from coursekit.backtest.datasets import v1_log_path
+from coursekit.backtest.replay import backtest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

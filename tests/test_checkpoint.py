@@ -1,4 +1,4 @@
-"""Tests for coursekit.checkpoint: atomic writes, clear errors, and RNG states that restore exactly."""
+"""Tests for coursekit.train.checkpoint: atomic writes, clear errors, and RNG states that restore exactly."""
 
 import json
 import random
@@ -6,7 +6,13 @@ import random
 import pytest
 import torch
 
-from coursekit.checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint, write_json
+from coursekit.train.checkpoint import (
+    capture_rng,
+    load_checkpoint,
+    restore_rng,
+    save_checkpoint,
+    write_json,
+)
 
 
 def test_round_trip(tmp_path):

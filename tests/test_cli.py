@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
+from coursekit.alarm.metrics import eval_chat_quality
 from coursekit.cli import EXIT_BAD_INPUT, main
-from coursekit.metrics import eval_chat_quality
 
 REGION8 = " ".join(["region"] * 8)
 

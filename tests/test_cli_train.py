@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-import coursekit.trainer
+import coursekit.train.trainer
+from coursekit.alarm.runlog import read_log
 from coursekit.cli import EXIT_BAD_INPUT, main
-from coursekit.runlog import read_log
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def fake_train(monkeypatch):
         return fake.status
 
     fake.status = 3
-    monkeypatch.setattr(coursekit.trainer, "main", fake)
+    monkeypatch.setattr(coursekit.train.trainer, "main", fake)
     return calls, fake
 
 
@@ -46,7 +46,7 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
     def interrupted(cfg, resume=False):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(coursekit.trainer, "main", interrupted)
+    monkeypatch.setattr(coursekit.train.trainer, "main", interrupted)
     assert main(["train", "--out", str(tmp_path)]) == 130
     assert f"coursekit train --resume {tmp_path}" in capsys.readouterr().err
 

@@ -1,11 +1,11 @@
-"""Tests for coursekit.collapserun: the lesson's run config, its folder, the runner choice, and the halt's facts."""
+"""Tests for coursekit.course.collapserun: the lesson's run config, its folder, the runner choice, and the halt's facts."""
 
 import json
 import math
 
 import pytest
 
-from coursekit.collapserun import (
+from coursekit.course.collapserun import (
     LESSON_SAMPLE_EVERY,
     collapse_config,
     fresh_run_dir,
@@ -13,10 +13,10 @@ from coursekit.collapserun import (
     profile_changes,
     runner_for_the_collapse,
 )
-from coursekit.gateaudit import audit_run
-from coursekit.runners import RUNNERS, register_runner
-from coursekit.trainer import profile_config
-from coursekit.v1firehose import firehose_ignoring_halt
+from coursekit.incident.v1firehose import firehose_ignoring_halt
+from coursekit.train.gateaudit import audit_run
+from coursekit.train.runners import RUNNERS, register_runner
+from coursekit.train.trainer import profile_config
 
 
 @pytest.fixture(scope="module")

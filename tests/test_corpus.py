@@ -1,4 +1,4 @@
-"""Tests for coursekit.corpus: the sources, their determinism, batches, faulty shards and the user's own files."""
+"""Tests for coursekit.train.corpus: the sources, their determinism, batches, faulty shards and the user's own files."""
 
 import builtins
 import sys
@@ -8,8 +8,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import coursekit.corpus as corpus
-from coursekit.corpus import (
+import coursekit.train.corpus as corpus
+from coursekit.alarm.metrics import eval_chat_quality
+from coursekit.train.corpus import (
     CLEAN_KINDS,
     FAULTY_KINDS,
     STUCK_WORD,
@@ -20,8 +21,7 @@ from coursekit.corpus import (
     load_sources,
     source_text,
 )
-from coursekit.metrics import eval_chat_quality
-from coursekit.tokenizer import load_tokenizer
+from coursekit.train.tokenizer import load_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def test_docstrings_ignore_a_front_end_replacing_a_builtin(monkeypatch, uncached
 def test_docstrings_are_what_this_process_walks_when_nothing_is_replaced(uncached):
     # The child reads what a script's own process read before the docstrings moved into a child (torch imported,
     # so typing_extensions' replacements of two typing helpers included): the script's corpus is unchanged.
-    from coursekit.stdlib_docstrings import docstrings
+    from coursekit.train.stdlib_docstrings import docstrings
 
     assert source_text(DOCSTRINGS) == "\n\n".join(docstrings(list(corpus.DOCSTRING_MODULES)))
 

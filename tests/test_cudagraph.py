@@ -1,10 +1,10 @@
-"""Tests for coursekit.cudagraph: graphed decoding gives the eager KV-cache tokens (CUDA only; skipped on CPU)."""
+"""Tests for coursekit.train.cudagraph: graphed decoding gives the eager KV-cache tokens (CUDA only; skipped on CPU)."""
 
 import pytest
 import torch
 
-from coursekit.cudagraph import graphed_decode_step
-from coursekit.model import GPT, GPTConfig
+from coursekit.train.cudagraph import graphed_decode_step
+from coursekit.train.model import GPT, GPTConfig
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA GPU")
 
@@ -63,7 +63,7 @@ def test_the_sample_path_uses_graphs_on_cuda_and_logs_the_same_samples(tmp_path)
     # autocast, as the rtx4090 profile samples, it must log what eager sampling logs.
     from tinyrun import WORDS, WordTokenizer, clean_source
 
-    from coursekit.samplepath import AlarmConfig, SamplePath
+    from coursekit.train.samplepath import AlarmConfig, SamplePath
 
     torch.manual_seed(0)
     gpt = GPT(GPTConfig(vocab_size=len(WORDS), block_size=64, n_layer=2, n_head=2, n_embd=32)).cuda()

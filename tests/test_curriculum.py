@@ -1,4 +1,4 @@
-"""Tests for coursekit.curriculum: the firehose bandit and the legacy multi-phase schedule."""
+"""Tests for coursekit.train.curriculum: the firehose bandit and the legacy multi-phase schedule."""
 
 import math
 
@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit.curriculum import BanditConfig, FirehoseBandit, LegacySchedule, Phase, legacy_phases, stint_reward
+from coursekit.train.curriculum import (
+    BanditConfig,
+    FirehoseBandit,
+    LegacySchedule,
+    Phase,
+    legacy_phases,
+    stint_reward,
+)
 
 
 def drive(curriculum, steps, loss_of=lambda name: 1.0):

@@ -5,9 +5,9 @@ import pkgutil
 import re
 from pathlib import Path
 
-import coursekit
 from coursekit.cli import build_parser
-from coursekit.exercise import FreeTextProblem
+from coursekit.course import lessons
+from coursekit.course.exercise import FreeTextProblem
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = (ROOT / "docs" / "instructor_guide.md").read_text()
@@ -15,9 +15,9 @@ README = (ROOT / "README.md").read_text()
 
 
 def free_text_problems():
-    for m in pkgutil.iter_modules(coursekit.__path__):
+    for m in pkgutil.iter_modules(lessons.__path__):
         if re.fullmatch(r"lesson\d\d", m.name):
-            module = importlib.import_module(f"coursekit.{m.name}")
+            module = importlib.import_module(f"{lessons.__name__}.{m.name}")
             yield from (q for q in vars(module).values() if isinstance(q, FreeTextProblem))
 
 

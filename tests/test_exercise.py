@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit.exercise import (
+from coursekit.course.exercise import (
     CORRECT,
     GRADING_ENV,
     INCORRECT,
@@ -218,7 +218,7 @@ def test_call_learner_turns_crashes_and_stubs_into_outcomes():
     def stub():
         return ...
 
-    from coursekit.exercise import NotAttempted
+    from coursekit.course.exercise import NotAttempted
 
     with pytest.raises(NotAttempted, match="`stub` still returns"):
         call_learner(stub, case="case X")
@@ -248,18 +248,19 @@ def test_expect_number_accepts_exactly_the_close_values(x):
 import importlib  # noqa: E402
 import pkgutil  # noqa: E402
 
-import coursekit  # noqa: E402
+from coursekit.course import lessons  # noqa: E402
 
 LESSONS = [
-    importlib.import_module(f"coursekit.{m.name}")
-    for m in sorted(pkgutil.iter_modules(coursekit.__path__), key=lambda m: m.name)
+    importlib.import_module(f"{lessons.__name__}.{m.name}")
+    for m in sorted(pkgutil.iter_modules(lessons.__path__), key=lambda m: m.name)
     if re.fullmatch(r"lesson\d\d", m.name)
 ]
+assert len(LESSONS) >= 7, "no lesson modules found: the test below would check nothing"
 
 
 # Lessons whose answers read a training run's files: their own test file makes the run and does this check.
 NEEDS_A_TRAINING_RUN = {
-    "coursekit.lesson05": "Q4 reads a halted run: tests/test_lesson05.py runs this check with one",
+    "coursekit.course.lessons.lesson05": "Q4 reads a halted run: tests/test_lesson05.py runs this check with one",
 }
 
 

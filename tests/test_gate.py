@@ -1,4 +1,4 @@
-"""coursekit.gate: the consecutive counter's reset and halt, its arguments, and its state round-trip."""
+"""coursekit.alarm.gate: the consecutive counter's reset and halt, its arguments, and its state round-trip."""
 
 import json
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit.gate import CoherenceGate, GateDecision
-from coursekit.metrics import SampleScore, eval_chat_quality
+from coursekit.alarm.gate import CoherenceGate, GateDecision
+from coursekit.alarm.metrics import SampleScore, eval_chat_quality
 
 BAD = " ".join(["region"] * 64)  # 24.12: degenerate
 GOOD = "The loss curve kept falling for sixteen days while nobody read the samples."

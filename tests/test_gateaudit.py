@@ -1,10 +1,12 @@
-"""Tests for coursekit.gateaudit: a short real run on a stuck shard, and what the gate saw in it."""
+"""Tests for coursekit.train.gateaudit: a short real run on a stuck shard, and what the gate saw in it."""
 
 import json
 
 import pytest
 
-from coursekit.gateaudit import (
+from coursekit.alarm.runlog import LogWriter
+from coursekit.incident.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
+from coursekit.train.gateaudit import (
     AUDIT_EVERY,
     AUDIT_STEPS,
     STUCK_TEXT,
@@ -16,9 +18,7 @@ from coursekit.gateaudit import (
     gate_problem,
     read_audit,
 )
-from coursekit.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
-from coursekit.runlog import LogWriter
-from coursekit.runners import RUNNERS
+from coursekit.train.runners import RUNNERS
 
 
 def test_a_wired_runner_is_halted_on_its_fifth_sample():

@@ -5,10 +5,10 @@ import json
 import pytest
 from matplotlib.figure import Figure
 
-from coursekit.backtest import KILL_STEP, backtest
-from coursekit.cli import main
-from coursekit.gate import CoherenceGate
-from coursekit.gatereport import (
+from coursekit.alarm.gate import CoherenceGate
+from coursekit.alarm.runlog import read_log
+from coursekit.alarm.v3gate import V3Config, V3Gate
+from coursekit.backtest.gatereport import (
     GATES,
     compare_gates,
     format_comparison,
@@ -19,8 +19,8 @@ from coursekit.gatereport import (
     heldout_sets,
     v1_records,
 )
-from coursekit.runlog import read_log
-from coursekit.v3gate import V3Config, V3Gate
+from coursekit.backtest.replay import KILL_STEP, backtest
+from coursekit.cli import main
 
 REGION_8 = " ".join(["region"] * 8)
 FLUENT = "The loss curve kept falling for sixteen days, so nobody opened the sample files until the run was lost."

@@ -23,13 +23,22 @@ from pathlib import Path
 import pytest
 
 from coursekit.cli import main
-from coursekit.grading import ERROR, FAILED, NOT_ATTEMPTED_V, PASSED, TIMED_OUT, grade, lesson_of, problems_of
+from coursekit.course.grading import (
+    ERROR,
+    FAILED,
+    NOT_ATTEMPTED_V,
+    PASSED,
+    TIMED_OUT,
+    grade,
+    lesson_of,
+    problems_of,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "02_hand_scoring.ipynb"
 SOLUTION = json.loads((ROOT / "notebooks" / "solutions" / NAME).read_text())
 LEARNER = json.loads((ROOT / "notebooks" / NAME).read_text())
-LABELS = list(problems_of("coursekit.lesson02"))  # "Lesson 02 · Q1" ... "Lesson 02 · Q6"
+LABELS = list(problems_of("coursekit.course.lessons.lesson02"))  # "Lesson 02 · Q1" ... "Lesson 02 · Q6"
 
 
 def src(cell) -> str:
@@ -150,8 +159,8 @@ def test_csv_and_markdown_tables(report):
 
 
 def test_lesson_detection():
-    assert lesson_of(Path("x/03_building_the_metrics.ipynb")) == "coursekit.lesson03"
-    assert lesson_of(Path("my_work.ipynb"), "from coursekit.lesson04 import q1") == "coursekit.lesson04"
+    assert lesson_of(Path("x/03_building_the_metrics.ipynb")) == "coursekit.course.lessons.lesson03"
+    assert lesson_of(Path("my_work.ipynb"), "from coursekit.course.lessons.lesson04 import q1") == "coursekit.course.lessons.lesson04"
     assert lesson_of(Path("my_work.ipynb"), "print(1)") is None
 
 

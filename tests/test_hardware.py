@@ -1,10 +1,10 @@
-"""Tests for coursekit.hardware: device choice, the peak-FLOP/s table and MFU."""
+"""Tests for coursekit.train.hardware: device choice, the peak-FLOP/s table and MFU."""
 
 import pytest
 import torch
 
-from coursekit import hardware
-from coursekit.hardware import DevicePeak, device_peak, mfu, resolve_device
+from coursekit.train import hardware
+from coursekit.train.hardware import DevicePeak, device_peak, mfu, resolve_device
 
 
 def test_resolve_device():

@@ -1,8 +1,8 @@
 """Lesson 00: the environment report and the warm-up exercises' feedback."""
 
-from coursekit.exercise import INCORRECT
-from coursekit.lesson00 import WARMUP_TEXT, environment_report, q1, q2
-from coursekit.metrics import english_lexicon
+from coursekit.alarm.metrics import english_lexicon
+from coursekit.course.exercise import INCORRECT
+from coursekit.course.lessons.lesson00 import WARMUP_TEXT, environment_report, q1, q2
 
 
 def test_environment_report_lists_versions_device_and_lexicon(capsys):

@@ -1,13 +1,21 @@
-"""Lesson 01: the checks' feedback on the usual slips, against coursekit.ngram's reference models."""
+"""Lesson 01: the checks' feedback on the usual slips, against coursekit.train.ngram's reference models."""
 
 import math
 
 import numpy as np
 import pytest
 
-from coursekit import ngram
-from coursekit.exercise import INCORRECT, NOT_ATTEMPTED
-from coursekit.lesson01 import V1_VOCAB_SIZE, fit_course_models, q1, q2, q3, q4, q5
+from coursekit.course.exercise import INCORRECT, NOT_ATTEMPTED
+from coursekit.course.lessons.lesson01 import (
+    V1_VOCAB_SIZE,
+    fit_course_models,
+    q1,
+    q2,
+    q3,
+    q4,
+    q5,
+)
+from coursekit.train import ngram
 
 
 def test_q1_uniform_loss_and_its_slips():

@@ -2,8 +2,19 @@
 
 import pytest
 
-from coursekit.exercise import INCORRECT
-from coursekit.lesson02 import REGION_8, REGION_64, region_loop, shortest_degenerate_loop, q1, q2, q3, q4, q5, q6
+from coursekit.course.exercise import INCORRECT
+from coursekit.course.lessons.lesson02 import (
+    REGION_8,
+    REGION_64,
+    q1,
+    q2,
+    q3,
+    q4,
+    q5,
+    q6,
+    region_loop,
+    shortest_degenerate_loop,
+)
 
 
 def test_region_loops():

@@ -2,9 +2,10 @@
 
 import pytest
 
-from coursekit.battery import MODES
-from coursekit.exercise import INCORRECT, NOT_ATTEMPTED
-from coursekit.lesson03 import (
+from coursekit.alarm.metrics import english_lexicon, eval_chat_quality
+from coursekit.course.battery import MODES
+from coursekit.course.exercise import INCORRECT, NOT_ATTEMPTED
+from coursekit.course.lessons.lesson03 import (
     AXES,
     CLAIMS,
     axis_flags,
@@ -19,7 +20,6 @@ from coursekit.lesson03 import (
     q6,
     q7,
 )
-from coursekit.metrics import english_lexicon, eval_chat_quality
 
 
 def test_axis_flags_by_hand():

@@ -6,15 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit import lesson04
-from coursekit.exercise import (
+from coursekit.course.exercise import (
     CORRECT,
     INCORRECT,
     NOT_ATTEMPTED,
     FreeTextProblem,
     Problem,
 )
-from coursekit.lesson04 import (
+from coursekit.course.lessons import lesson04
+from coursekit.course.lessons.lesson04 import (
     explore_answers,
     gate_trace,
     q1,

@@ -5,14 +5,26 @@ import math
 
 import pytest
 
-from coursekit import lesson05
-from coursekit.curriculum import FirehoseBandit
-from coursekit.exercise import CORRECT, INCORRECT, NOT_ATTEMPTED, FreeTextProblem, Problem
-from coursekit.collapserun import halt_facts
-from coursekit.gateaudit import AUDIT_EVERY, AUDIT_STEPS, audit_run, gate_audit, gate_problem
-from coursekit.lesson05 import q1, q2, q3, q4, q5, reference_audit
-from coursekit.runlog import LogWriter
-from coursekit.v1firehose import firehose_ignoring_halt, v1_firehose
+from coursekit.alarm.runlog import LogWriter
+from coursekit.course.collapserun import halt_facts
+from coursekit.course.exercise import (
+    CORRECT,
+    INCORRECT,
+    NOT_ATTEMPTED,
+    FreeTextProblem,
+    Problem,
+)
+from coursekit.course.lessons import lesson05
+from coursekit.course.lessons.lesson05 import q1, q2, q3, q4, q5, reference_audit
+from coursekit.incident.v1firehose import firehose_ignoring_halt, v1_firehose
+from coursekit.train.curriculum import FirehoseBandit
+from coursekit.train.gateaudit import (
+    AUDIT_EVERY,
+    AUDIT_STEPS,
+    audit_run,
+    gate_audit,
+    gate_problem,
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit import lesson06
-from coursekit.backtest import backtest
-from coursekit.exercise import (
+from coursekit.alarm.metrics import eval_chat_quality
+from coursekit.alarm.v3gate import V3Gate, verdict
+from coursekit.backtest.gatereport import v1_records
+from coursekit.backtest.replay import backtest
+from coursekit.course.exercise import (
     CORRECT,
     INCORRECT,
     NOT_ATTEMPTED,
@@ -17,8 +19,8 @@ from coursekit.exercise import (
     Incorrect,
     Problem,
 )
-from coursekit.gatereport import v1_records
-from coursekit.lesson06 import (
+from coursekit.course.lessons import lesson06
+from coursekit.course.lessons.lesson06 import (
     garbage_v2_passes,
     learner_gate,
     loops_and_marks,
@@ -32,8 +34,6 @@ from coursekit.lesson06 import (
     v2_report,
     v3_report,
 )
-from coursekit.metrics import eval_chat_quality
-from coursekit.v3gate import V3Gate, verdict
 
 
 def reference_is_bad(score):
@@ -288,8 +288,8 @@ def test_q6_accepts_one_decimal_and_reports_the_saving():
 def test_the_margins_the_lesson_states_are_computed():
     # Section 5 quotes the lowest axis scores on the healthy logs the floors were chosen on, and on the two
     # held-out runs: recompute them from the logs' texts and find them, so formatted, in the notebook.
-    from coursekit.gatereport import healthy_sets, heldout_sets
-    from coursekit.v3gate import V3Config
+    from coursekit.alarm.v3gate import V3Config
+    from coursekit.backtest.gatereport import healthy_sets, heldout_sets
 
     def lowest(sets):
         scores = [eval_chat_quality(r["text"]) for records in sets.values() for r in records]

@@ -1,4 +1,4 @@
-"""Tests for coursekit.live: the live picture driven without a browser, and its static twin from a run folder."""
+"""Tests for coursekit.train.live: the live picture driven without a browser, and its static twin from a run folder."""
 
 from types import SimpleNamespace
 
@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit.gateaudit import audit_config, audit_data, audit_run
-from coursekit.live import LivePlot, run_figure
-from coursekit.runlog import LogWriter
-from coursekit.trainer import main
+from coursekit.alarm.runlog import LogWriter
+from coursekit.train.gateaudit import audit_config, audit_data, audit_run
+from coursekit.train.live import LivePlot, run_figure
+from coursekit.train.trainer import main
 
 
 def fake_run(step, loss, last, max_steps=100):
-    """What LivePlot reads from a coursekit.trainer.Run."""
+    """What LivePlot reads from a coursekit.train.trainer.Run."""
     cfg = SimpleNamespace(alarm=SimpleNamespace(threshold=30.0, patience=5), model=SimpleNamespace(vocab_size=8449),
                           max_steps=max_steps)  # fmt: skip
     return SimpleNamespace(step=step, loss_ema=loss, cfg=cfg, alarm=SimpleNamespace(last=last))

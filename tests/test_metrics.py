@@ -1,4 +1,4 @@
-"""coursekit.metrics: the four axes and the composite, against hand-worked examples and invariants."""
+"""coursekit.alarm.metrics: the four axes and the composite, against hand-worked examples and invariants."""
 
 import math
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit import metrics
-from coursekit.metrics import (
+from coursekit.alarm import metrics
+from coursekit.alarm.metrics import (
     bigram_diversity,
     character_diversity,
     english_lexicon,

@@ -1,4 +1,4 @@
-"""Tests for coursekit.model: shapes, learning, KV-cache generation, sizes and bad arguments."""
+"""Tests for coursekit.train.model: shapes, learning, KV-cache generation, sizes and bad arguments."""
 
 import math
 
@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coursekit.model import GPT, GPTConfig, KVCache
+from coursekit.train.model import GPT, GPTConfig, KVCache
 
 TINY = dict(vocab_size=97, block_size=32, n_layer=2, n_head=2, n_embd=16)
 

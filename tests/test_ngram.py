@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coursekit.ngram import (
+from coursekit.train.ngram import (
     BigramModel,
     NgramModel,
     UnigramModel,

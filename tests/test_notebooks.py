@@ -5,6 +5,7 @@ The nbval run executes every notebook in notebooks/ and notebooks/solutions/ onc
 learner notebooks exactly the exercise-check cells fail, each with the exercise's feedback.
 """
 
+import importlib
 import os
 import re
 import subprocess
@@ -15,10 +16,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import importlib
 from coursekit.cli import main
-from coursekit.exercise import GRADING_ENV, FreeTextProblem, Problem
-from coursekit.notebooks import (
+from coursekit.course.exercise import GRADING_ENV, FreeTextProblem, Problem
+from coursekit.course.notebooks import (
     SolutionMarkerError,
     clean,
     cleanliness_problems,
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = NOTEBOOKS / "solutions"
 # Every solution notebook NN_name.ipynb has its exercises in coursekit.lessonNN (the grader relies on it too).
-LESSONS = {p.stem: importlib.import_module(f"coursekit.lesson{p.name[:2]}") for p in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))}
+LESSONS = {p.stem: importlib.import_module(f"coursekit.course.lessons.lesson{p.name[:2]}") for p in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))}
 CHECK_CALL = re.compile(r"^(q\d+)\.check\(\)", re.MULTILINE)
 
 

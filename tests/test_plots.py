@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from matplotlib.figure import Figure
 
-from coursekit.backtest import backtest
-from coursekit.plots import backtest_figure, sensitivity_figure
-from coursekit.sensitivity import sensitivity
-from coursekit.v1sim import v1_log_path
+from coursekit.backtest.datasets import v1_log_path
+from coursekit.backtest.plots import backtest_figure, sensitivity_figure
+from coursekit.backtest.replay import backtest
+from coursekit.backtest.sensitivity import sensitivity
 
 
 @pytest.fixture(scope="module")

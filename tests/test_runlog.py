@@ -1,11 +1,18 @@
-"""coursekit.runlog: reading (bad lines reported by number), writing, and rewinding for a resume."""
+"""coursekit.alarm.runlog: reading (bad lines reported by number), writing, and rewinding for a resume."""
 
 import io
 import json
 
 import pytest
 
-from coursekit.runlog import LogWriter, MalformedLine, iter_log, parse_record, read_log, rewind_log
+from coursekit.alarm.runlog import (
+    LogWriter,
+    MalformedLine,
+    iter_log,
+    parse_record,
+    read_log,
+    rewind_log,
+)
 
 
 def rec(step, text="some text here", **extra):
@@ -97,7 +104,7 @@ def test_rewind_missing_file_is_a_no_op(tmp_path):
 
 
 def test_preview_flattens_and_cuts():
-    from coursekit.runlog import preview
+    from coursekit.alarm.runlog import preview
 
     assert preview("a\n  b\tc", 10) == "a b c"
     assert preview("abcdefghij", 5) == "abcd…"  # 4 characters + the ellipsis = 5

@@ -1,6 +1,6 @@
 """Every runner must reach the gate: the v1 wiring bug (COURSE.md §2, fact 7) as a test.
 
-``runners_that_skip_the_gate`` audits every registered runner with ``coursekit.gateaudit``: a short real run on
+``runners_that_skip_the_gate`` audits every registered runner with ``coursekit.train.gateaudit``: a short real run on
 a shard stuck on one token. Whatever its curriculum, a runner on that data produces degenerate samples, so a
 runner wired to the sample path is halted by the gate on its fifth sample and stops there; one that never calls
 the sample path, or ignores its verdict, trains on and is reported with what went wrong.
@@ -8,9 +8,9 @@ the sample path, or ignores its verdict, trains on and is reported with what wen
 
 import pytest
 
-from coursekit.gateaudit import gate_audit, gate_problem
-from coursekit.runners import RUNNERS, register_runner
-from coursekit.v1firehose import firehose_ignoring_halt, v1_firehose
+from coursekit.incident.v1firehose import firehose_ignoring_halt, v1_firehose
+from coursekit.train.gateaudit import gate_audit, gate_problem
+from coursekit.train.runners import RUNNERS, register_runner
 
 
 def runners_that_skip_the_gate() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Tests for coursekit.samplepath: the one place samples are generated, scored, logged and gated."""
+"""Tests for coursekit.train.samplepath: the one place samples are generated, scored, logged and gated."""
 
 import json
 
@@ -6,9 +6,9 @@ import pytest
 import torch
 from tinyrun import STUCK, WORDS, WordTokenizer, clean_source
 
-from coursekit.metrics import eval_chat_quality
-from coursekit.runlog import read_log
-from coursekit.samplepath import AlarmConfig, SamplePath
+from coursekit.alarm.metrics import eval_chat_quality
+from coursekit.alarm.runlog import read_log
+from coursekit.train.samplepath import AlarmConfig, SamplePath
 
 
 class StubModel(torch.nn.Module):

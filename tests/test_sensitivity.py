@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coursekit.backtest import backtest
-from coursekit.gate import CoherenceGate
-from coursekit.sensitivity import sensitivity
-from coursekit.v1sim import v1_log_path
+from coursekit.alarm.gate import CoherenceGate
+from coursekit.backtest.datasets import v1_log_path
+from coursekit.backtest.replay import backtest
+from coursekit.backtest.sensitivity import sensitivity
 
 GOOD = "The river rises in the hills north of the town and flows south to join the sea."  # 99.0
 BAD = " ".join(["region"] * 64)  # 24.12

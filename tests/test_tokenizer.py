@@ -1,4 +1,4 @@
-"""Tests for coursekit.tokenizer: exact round-trips, the exact vocabulary size, caching and determinism."""
+"""Tests for coursekit.train.tokenizer: exact round-trips, the exact vocabulary size, caching and determinism."""
 
 import hashlib
 import os
@@ -10,9 +10,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import coursekit.tokenizer as tokmod
-from coursekit.corpus import corpus_text
-from coursekit.tokenizer import EOT, Tokenizer, default_cache_dir, load_tokenizer
+import coursekit.train.tokenizer as tokmod
+from coursekit.train.corpus import corpus_text
+from coursekit.train.tokenizer import EOT, Tokenizer, default_cache_dir, load_tokenizer
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +118,7 @@ def test_training_is_deterministic(tok):
 def test_training_is_deterministic_across_processes(tok):
     # and in a fresh process, with another hash seed (Rust's HashMaps are seeded per process)
     code = (
-        "import hashlib; from coursekit.corpus import corpus_text; from coursekit.tokenizer import Tokenizer; "
+        "import hashlib; from coursekit.train.corpus import corpus_text; from coursekit.train.tokenizer import Tokenizer; "
         "t = Tokenizer.train(corpus_text().split('\\n\\n')); "
         "print(hashlib.sha256(t._tok.to_str().encode()).hexdigest())"
     )

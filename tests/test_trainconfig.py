@@ -1,4 +1,4 @@
-"""Tests for coursekit.trainconfig: TrainConfig, its validation, and the cpu / rtx4090 profiles."""
+"""Tests for coursekit.train.trainconfig: TrainConfig, its validation, and the cpu / rtx4090 profiles."""
 
 import dataclasses
 import json
@@ -6,8 +6,8 @@ import json
 import pytest
 import torch
 
-from coursekit.model import GPT
-from coursekit.trainconfig import PROFILES, TrainConfig, profile_config
+from coursekit.train.model import GPT
+from coursekit.train.trainconfig import PROFILES, TrainConfig, profile_config
 
 
 def test_cpu_profile():

@@ -1,4 +1,4 @@
-"""Tests for coursekit.trainer: configs and profiles, halting, checkpoints, resume after a kill, DDP."""
+"""Tests for coursekit.train.trainer: configs and profiles, halting, checkpoints, resume after a kill, DDP."""
 
 import json
 import math
@@ -8,11 +8,17 @@ import time
 import pytest
 import torch
 import torch.multiprocessing as mp
-from tinyrun import WordTokenizer, clean_source, collapse_sources, ddp_worker, tiny_config
+from tinyrun import (
+    WordTokenizer,
+    clean_source,
+    collapse_sources,
+    ddp_worker,
+    tiny_config,
+)
 
-from coursekit.checkpoint import load_checkpoint
-from coursekit.runlog import read_log
-from coursekit.trainer import EXIT_COMPLETED, EXIT_HALTED, main
+from coursekit.alarm.runlog import read_log
+from coursekit.train.checkpoint import load_checkpoint
+from coursekit.train.trainer import EXIT_COMPLETED, EXIT_HALTED, main
 
 
 def run(cfg, sources=None, **kw):
@@ -128,7 +134,7 @@ def test_resume_a_halted_run_keeps_its_counter(tmp_path):
 
 def test_resume_a_run_saved_before_a_config_field_existed(tmp_path):
     # A run saved by an older coursekit has no alarm.cuda_graph in its config: it resumes with the default.
-    from coursekit.checkpoint import save_checkpoint
+    from coursekit.train.checkpoint import save_checkpoint
 
     run(tiny_config(tmp_path, max_steps=10))
     state = load_checkpoint(tmp_path / "ckpt.pt")

@@ -1,6 +1,6 @@
-"""coursekit.trainreport: the end-of-run summary reads well, also for a run that trained no step."""
+"""coursekit.train.trainreport: the end-of-run summary reads well, also for a run that trained no step."""
 
-from coursekit.trainreport import format_summary
+from coursekit.train.trainreport import format_summary
 
 
 def summary(**over):

@@ -1,9 +1,9 @@
-"""Tests for coursekit.v1firehose: v1's runner stores samples the gate never sees; the other one ignores the halt."""
+"""Tests for coursekit.incident.v1firehose: v1's runner stores samples the gate never sees; the other one ignores the halt."""
 
-from coursekit.gateaudit import AUDIT_EVERY, AUDIT_STEPS, audit_run
-from coursekit.runlog import read_log
-from coursekit.runners import RUNNERS
-from coursekit.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
+from coursekit.alarm.runlog import read_log
+from coursekit.incident.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
+from coursekit.train.gateaudit import AUDIT_EVERY, AUDIT_STEPS, audit_run
+from coursekit.train.runners import RUNNERS
 
 
 def test_v1_stores_run_log_records_and_the_gate_sees_none(tmp_path):

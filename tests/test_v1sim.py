@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coursekit.backtest import backtest
-from coursekit.metrics import eval_chat_quality
-from coursekit.runlog import read_log
-from coursekit.v1sim import (
+from coursekit.alarm.metrics import eval_chat_quality
+from coursekit.alarm.runlog import read_log
+from coursekit.backtest.replay import backtest
+from coursekit.incident.v1sim import (
     APOSTROPHES,
     FRAGILITY,
     REGION_X8,

@@ -1,4 +1,4 @@
-"""The v1 reconstruction's text generators (coursekit.v1text) and their phrasebook (coursekit.v1corpus)."""
+"""The v1 reconstruction's text generators (coursekit.incident.v1text) and their phrasebook (coursekit.incident.v1corpus)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coursekit import v1text
-from coursekit.metrics import eval_chat_quality
-from coursekit.v1corpus import NUMERIC_SLOTS, SLOTS, TEMPLATES
+from coursekit.alarm.metrics import eval_chat_quality
+from coursekit.incident import v1text
+from coursekit.incident.v1corpus import NUMERIC_SLOTS, SLOTS, TEMPLATES
 
 
 def test_every_template_slot_can_be_filled():

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit.backtest import backtest
-from coursekit.gate import CoherenceGate
-from coursekit.gatereport import v1_records
-from coursekit.metrics import SampleScore, eval_chat_quality
-from coursekit.v1sim import v1_log_path
-from coursekit.v3gate import V3Config, V3Decision, V3Gate, verdict
+from coursekit.alarm.gate import CoherenceGate
+from coursekit.alarm.metrics import SampleScore, eval_chat_quality
+from coursekit.alarm.v3gate import V3Config, V3Decision, V3Gate, verdict
+from coursekit.backtest.datasets import v1_log_path
+from coursekit.backtest.gatereport import v1_records
+from coursekit.backtest.replay import backtest
 
 APOSTROPHES = "''''' ''''' '' ''' ''"
 REGION_8 = " ".join(["region"] * 8)
@@ -154,8 +154,8 @@ def test_v3_is_a_coherence_gate_the_back_tester_replays():
 
 
 def test_backtest_report_states_v3s_rule_not_v2s():
-    from coursekit.backtest import backtest, format_report
-    from coursekit.v1sim import v1_log_path
+    from coursekit.backtest.datasets import v1_log_path
+    from coursekit.backtest.replay import backtest, format_report
 
     first_line = format_report(backtest(v1_log_path(), gate=V3Gate())).splitlines()[0]
     assert "5 of the last 10" in first_line and "in a row" not in first_line

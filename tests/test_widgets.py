@@ -7,8 +7,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from coursekit.metrics import eval_chat_quality  # noqa: E402
-from coursekit.widgets import AXES, AXIS_MAX, plot_scores, scorer_widget  # noqa: E402
+from coursekit.alarm.metrics import eval_chat_quality  # noqa: E402
+from coursekit.course.widgets import (  # noqa: E402
+    AXES,
+    AXIS_MAX,
+    plot_scores,
+    scorer_widget,
+)
 
 REGION8 = " ".join(["region"] * 8)
 

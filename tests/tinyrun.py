@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from coursekit.corpus import TokenSource
-from coursekit.trainer import TrainConfig, profile_config
+from coursekit.train.corpus import TokenSource
+from coursekit.train.trainer import TrainConfig, profile_config
 
 WORDS = (
     "region the cat sat on a mat and dog ran to house big red sun in sky with green tree old man water city "
@@ -21,7 +21,7 @@ STUCK = 0  # "region": the token a stuck shard repeats
 
 
 class WordTokenizer:
-    """Stand-in for coursekit.tokenizer.Tokenizer: one token per word of WORDS, decoded with spaces."""
+    """Stand-in for coursekit.train.tokenizer.Tokenizer: one token per word of WORDS, decoded with spaces."""
 
     vocab_size = len(WORDS)
 
@@ -65,7 +65,7 @@ def ddp_worker(rank: int, world: int, ports: list[int], out_root: str, runners: 
     import os
     from pathlib import Path
 
-    from coursekit.trainer import main
+    from coursekit.train.trainer import main
 
     for runner, port in zip(runners, ports):
         os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),

@@ -1,0 +1,345 @@
+"""Lesson 03, building the metrics: implement the four axes and the composite, then test "why four metrics".
+
+    from coursekit.course.lessons.lesson03 import AXES, CLAIMS, q1, q2, q3, q4, q5, q6, q7
+
+The learner's functions are checked against coursekit.alarm.metrics on every sample of the failure-mode battery
+(data/battery.jsonl, coursekit.course.battery) plus a few edge cases, and a failure names the case. The failure-mode
+x axis matrix and the claims are computed here from the battery with the reference scorer, so they follow the
+battery if it grows.
+
+An axis *flags* a sample when it keeps less than half of its points (``FLAG_FRACTION``); it flags a failure
+mode when it flags more than half of that mode's samples.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from coursekit.alarm.metrics import (
+    SampleScore,
+    bigram_diversity,
+    character_diversity,
+    english_lexicon,
+    english_word_presence,
+    eval_chat_quality,
+    trigram_diversity,
+)
+from coursekit.course.battery import MODES, load_battery
+from coursekit.course.exercise import Incorrect, Problem, as_number, call_learner, close
+from coursekit.course.widgets import AXES, AXIS_MAX
+
+__all__ = [
+    "AXES",
+    "AXIS_MAX",
+    "FLAG_FRACTION",
+    "MODES",
+    "CLAIMS",
+    "EDGE_CASES",
+    "axis_flags",
+    "scored_battery",
+    "flag_shares",
+    "failure_matrix",
+    "claim_verdicts",
+    "english_lexicon",  # re-exported: the learner's own english_word_presence (q3) needs it
+    "q1", "q2", "q3", "q4", "q5", "q6", "q7",
+]  # fmt: skip
+
+FLAG_FRACTION = 0.5  # an axis flags a sample that keeps less than this share of the axis's points
+LOOP_MODES = ("single_token_loop", "ab_loop", "longer_loop")
+
+# Cases the battery does not spell out, each aimed at one rule of COURSE.md §4.
+EDGE_CASES = {
+    "one word": "hello",
+    "two words": "hello world",
+    "mixed case": "Region REGION region region",
+    "punctuation around words": "(hello) world! 'quoted' -- 42 ...",
+    "tabs and newlines": "the\tcat\nsat  on\n\nthe mat",
+    "a repeated bigram": "a b a b c",
+    "21 distinct letters": "abcdefghijklmnopqrstu",
+    "case-sensitive characters": "aA bB cC",
+}
+
+
+def axis_flags(score: SampleScore) -> frozenset[str]:
+    """The axes on which ``score`` keeps less than ``FLAG_FRACTION`` of the points."""
+    return frozenset(a for a in AXES if getattr(score, a) < FLAG_FRACTION * AXIS_MAX[a])
+
+
+@functools.cache
+def scored_battery() -> tuple[tuple[dict, SampleScore], ...]:
+    """Every battery record with its reference score (cached: the battery is read once)."""
+    return tuple((rec, eval_chat_quality(rec["text"])) for rec in load_battery())
+
+
+def flag_shares() -> dict[str, dict[str, float]]:
+    """For each mode, the share of its samples each axis flags, and ``"composite"``: the share below 30."""
+    out = {}
+    for mode in MODES:
+        scores = [s for rec, s in scored_battery() if rec["mode"] == mode]
+        row = {a: sum(a in axis_flags(s) for s in scores) / len(scores) for a in AXES}
+        row["composite"] = sum(s.degenerate() for s in scores) / len(scores)
+        out[mode] = row
+    return out
+
+
+def failure_matrix() -> dict[str, frozenset[str]]:
+    """For each mode, the axes that flag more than half of its samples (the reference for q6)."""
+    return {mode: frozenset(a for a in AXES if row[a] > 0.5) for mode, row in flag_shares().items()}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the "why four metrics" argument, and how the battery tests it."""
+
+    text: str
+    test: Callable[[list[tuple[str, frozenset[str], bool]]], bool]  # (mode, flags, degenerate) per sample
+
+
+def _rows() -> list[tuple[str, frozenset[str], bool]]:
+    return [(rec["mode"], axis_flags(s), s.degenerate()) for rec, s in scored_battery()]
+
+
+CLAIMS = {
+    "A": Claim("Bigram diversity flags every loop: single-token, a-b and longer loops alike.",
+               lambda rows: all("bigram" in f for m, f, _ in rows if m in LOOP_MODES)),
+    "B": Claim("Trigram diversity flags some sample that bigram diversity does not.",
+               lambda rows: any("trigram" in f and "bigram" not in f for _, f, _ in rows)),
+    "C": Claim("English word presence flags every non-English sample.",
+               lambda rows: all("english" in f for m, f, _ in rows if m == "non_english")),
+    "D": Claim("English word presence flags every punctuation-noise sample.",
+               lambda rows: all("english" in f for m, f, _ in rows if m == "punctuation_noise")),
+    "E": Claim("Character diversity is the only axis that flags character collapse.",
+               lambda rows: all(f == {"chars"} for m, f, _ in rows if m == "character_collapse")),
+    "F": Claim("No axis flags a healthy sample.",
+               lambda rows: not any(f for m, f, _ in rows if m == "healthy")),
+    "G": Claim("The composite (total below 30) flags every sample of every failure mode.",
+               lambda rows: all(d for m, _, d in rows if m != "healthy")),
+}  # fmt: skip
+
+
+def claim_verdicts() -> dict[str, bool]:
+    """Each claim's verdict on the battery (the reference for q7)."""
+    rows = _rows()
+    return {key: claim.test(rows) for key, claim in CLAIMS.items()}
+
+
+# --- the four axes and the composite --------------------------------------------------------------------------
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _cases() -> list[tuple[str, str]]:
+    battery = [(f"battery sample `{rec['id']}` ({rec['mode']})", rec["text"]) for rec, _ in scored_battery()]
+    return battery + [(f"the edge case '{name}'", text) for name, text in EDGE_CASES.items()]
+
+
+class ScorerFunction(Problem):
+    """A learner's scoring function, compared with ``reference`` on every case."""
+
+    reference: Callable[[str], float]
+
+    def evaluate(self, **values: Any) -> str:
+        (name,) = self.names
+        fn = values[name]
+        if not callable(fn):
+            raise Incorrect(f"`{name}` should be a function, but it is a {type(fn).__name__}.")
+        if fn is self.reference:
+            raise Incorrect(f"that is coursekit's own `{name}`, imported; write yours in the cell above.")
+        cases = _cases()
+        for case, text in cases:
+            got = as_number(call_learner(fn, text, case=case), f"{name}(...)")
+            want = self.reference(text)
+            if not close(got, want, 1e-9):
+                preview = text if len(text) <= 50 else text[:49] + "…"
+                raise Incorrect(f"on {case}, {preview!r}, your function returned {got:.6g}; the reference: {want:.6g}.")
+        return f"matches the reference on all {len(cases)} cases (the battery and {len(EDGE_CASES)} edge cases)."
+
+
+class Bigram(ScorerFunction):
+    label = "Lesson 03 · Q1"
+    names = ("bigram_diversity",)
+    reference = staticmethod(bigram_diversity)
+    hints = (
+        "Words are `text.lower().split()`. Bigrams are pairs of neighbouring words: `zip(words, words[1:])`.",
+        "Distinct bigrams: put them in a `set`. The score is 35 x distinct / total.",
+        "With fewer than 2 words there are no bigrams: return 0.0 before dividing.",
+    )
+    solution_code = """
+def bigram_diversity(text):
+    words = text.lower().split()
+    if len(words) < 2:
+        return 0.0
+    bigrams = list(zip(words, words[1:]))
+    return 35 * len(set(bigrams)) / len(bigrams)
+"""
+
+
+class Trigram(ScorerFunction):
+    label = "Lesson 03 · Q2"
+    names = ("trigram_diversity",)
+    reference = staticmethod(trigram_diversity)
+    hints = (
+        "The same as bigrams, with windows of three: `zip(words, words[1:], words[2:])`.",
+        "With fewer than 3 words there are no trigrams: return 0.0.",
+    )
+    solution_code = """
+def trigram_diversity(text):
+    words = text.lower().split()
+    if len(words) < 3:
+        return 0.0
+    trigrams = list(zip(words, words[1:], words[2:]))
+    return 35 * len(set(trigrams)) / len(trigrams)
+"""
+
+
+class English(ScorerFunction):
+    label = "Lesson 03 · Q3"
+    names = ("english_word_presence",)
+    reference = staticmethod(english_word_presence)
+    hints = (
+        "`LEXICON = english_lexicon()` is a frozenset of lowercase words; the words are `text.lower().split()`.",
+        "A word's core drops the leading and trailing characters that are not `str.isalpha()`: `(hello!)` -> `hello`.",
+        "One way to find the core: the positions of the letters, then slice from the first to the last.",
+        "No words at all scores 0.0; otherwise 20 x (words whose core is in the lexicon) / (all words).",
+    )
+    solution_code = """
+LEXICON = english_lexicon()
+
+
+def english_word_presence(text):
+    words = text.lower().split()
+    if not words:
+        return 0.0
+
+    def core(word):  # the word from its first letter to its last
+        letters = [i for i, ch in enumerate(word) if ch.isalpha()]
+        return word[letters[0] : letters[-1] + 1] if letters else ""
+
+    return 20 * sum(core(w) in LEXICON for w in words) / len(words)
+"""
+
+
+class Chars(ScorerFunction):
+    label = "Lesson 03 · Q4"
+    names = ("character_diversity",)
+    reference = staticmethod(character_diversity)
+    hints = (
+        "Count distinct characters of the original text (no lowercasing), skipping whitespace (`str.isspace`).",
+        "The score is 10 x min(1, distinct / 20): twenty different characters earn all 10 points.",
+    )
+    solution_code = """
+def character_diversity(text):
+    distinct = {ch for ch in text if not ch.isspace()}
+    return 10 * min(1, len(distinct) / 20)
+"""
+
+
+class Composite(ScorerFunction):
+    label = "Lesson 03 · Q5"
+    names = ("composite",)
+    reference = staticmethod(lambda text: eval_chat_quality(text).total)
+    hints = (
+        "The composite is the plain sum of the four axes, 0-100; use your functions from Q1-Q4.",
+        "If this check crashes with 'ellipsis', one of your four functions is still a stub.",
+    )
+    solution_code = """
+def composite(text):
+    return bigram_diversity(text) + trigram_diversity(text) + english_word_presence(text) + character_diversity(text)
+"""
+
+
+# --- the failure-mode x axis matrix and the claims ------------------------------------------------------------
+
+
+class Matrix(Problem):
+    label = "Lesson 03 · Q6"
+    names = ("matrix",)
+    hints = (
+        "For each mode, score its battery samples and note which axes keep less than half their points.",
+        "An axis goes in a mode's set when it flags more than half of that mode's samples.",
+        "`{mode: {axis for axis in AXES if <share of the mode's samples it flags> > 0.5} for mode in MODES}`.",
+    )
+    context_code = "import numpy as np\nfrom coursekit.alarm import metrics as ref\nbattery = load_battery()"
+    solution_code = """
+matrix = {}
+for mode in MODES:
+    scores = [ref.eval_chat_quality(rec["text"]) for rec in battery if rec["mode"] == mode]
+    shares = {axis: np.mean([getattr(s, axis) < AXIS_MAX[axis] / 2 for s in scores]) for axis in AXES}
+    matrix[mode] = {axis for axis, share in shares.items() if share > 0.5}
+"""
+
+    def evaluate(self, matrix: Any) -> str:
+        if not isinstance(matrix, dict):
+            raise Incorrect(f"`matrix` should be a dict from mode to a set of axes, got a {type(matrix).__name__}.")
+        missing, extra = [m for m in MODES if m not in matrix], [repr(m) for m in matrix if m not in MODES]
+        if missing or extra:
+            raise Incorrect(f"`matrix` needs one key per mode: missing {missing or 'none'}, unknown {extra or 'none'}.")
+        for mode, axes in matrix.items():
+            if isinstance(axes, str) or not isinstance(axes, (set, frozenset, list, tuple)):
+                raise Incorrect(f"`matrix[{mode!r}]` should be a set of axis names, got a {type(axes).__name__}.")
+            unknown = [a for a in axes if a not in AXES]
+            if unknown:
+                raise Incorrect(f"`matrix[{mode!r}]` has {unknown}; the axis names are {', '.join(AXES)}.")
+        want = failure_matrix()
+        wrong_rows = [m for m in MODES if set(matrix[m]) != want[m]]
+        if wrong_rows:
+            cells = sum(len(set(matrix[m]) ^ want[m]) for m in wrong_rows)
+            raise Incorrect(f"the battery disagrees with {_count(cells, 'cell')} of your {len(MODES) * len(AXES)}, "
+                            f"in the {'row' if len(wrong_rows) == 1 else 'rows'} {', '.join(wrong_rows)}.")
+        return "the matrix is what the battery says. Now read it against the argument."
+
+
+class Claims(Problem):
+    label = "Lesson 03 · Q7"
+    names = ("claims",)
+    hints = (
+        "Each claim is about flags on individual samples; `rows` has every sample's mode, flags and verdict.",
+        "An 'every' claim is `all(...)` over the samples it talks about, a 'some' claim is `any(...)`.",
+        "Claim C: `all(\"english\" in flags for mode, flags, _ in rows if mode == \"non_english\")`.",
+    )
+    context_code = """
+rows = [(rec["mode"], axis_flags(score), score.degenerate()) for rec, score in scored_battery()]
+loops = ("single_token_loop", "ab_loop", "longer_loop")
+"""
+    solution_code = """
+claims = {
+    "A": all("bigram" in flags for mode, flags, _ in rows if mode in loops),
+    "B": any("trigram" in flags and "bigram" not in flags for _, flags, _ in rows),
+    "C": all("english" in flags for mode, flags, _ in rows if mode == "non_english"),
+    "D": all("english" in flags for mode, flags, _ in rows if mode == "punctuation_noise"),
+    "E": all(flags == {"chars"} for mode, flags, _ in rows if mode == "character_collapse"),
+    "F": not any(flags for mode, flags, _ in rows if mode == "healthy"),
+    "G": all(degenerate for mode, _, degenerate in rows if mode != "healthy"),
+}
+"""
+
+    def evaluate(self, claims: Any) -> str:
+        if not isinstance(claims, dict):
+            raise Incorrect(f"`claims` should be a dict from letter to True/False, got a {type(claims).__name__}.")
+        missing = [k for k in CLAIMS if k not in claims]
+        if missing:
+            raise Incorrect(f"`claims` has no verdict for {', '.join(missing)}.")
+        not_bool = [k for k in CLAIMS if not isinstance(claims[k], bool)]
+        if not_bool:
+            raise Incorrect(f"verdicts are True or False, and not those for {', '.join(not_bool)}.")
+        want = claim_verdicts()
+        wrong = sum(claims[k] != want[k] for k in CLAIMS)
+        if wrong:
+            raise Incorrect(f"the battery contradicts {_count(wrong, 'verdict')} of your {len(CLAIMS)}. Test each "
+                            "claim on the samples it talks about, one by one.")
+        held = sum(want.values())
+        return f"{held} of the {len(CLAIMS)} claims survive the battery; the others need a better argument."
+
+
+q1 = Bigram()
+q2 = Trigram()
+q3 = English()
+q4 = Chars()
+q5 = Composite()
+q6 = Matrix()
+q7 = Claims()
