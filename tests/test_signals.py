@@ -1,0 +1,133 @@
+"""coursekit.signals: a hand-worked example per signal, bad input, and invariants (hypothesis)."""
+
+import zlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coursekit.alarm import signals as S
+
+ALL = [S.compression_ratio, S.repeated_ngram_coverage, S.seq_rep_n, S.char_repetition,
+       S.consecutive_duplicate_rate, S.function_word_share, S.special_token_density, S.whitespace_share,
+       S.min_window_english, S.foreign_letter_share]  # fmt: skip
+SHARES = [f for f in ALL if f not in (S.compression_ratio, S.char_repetition)]  # the ones bounded by [0, 1]
+
+
+def test_compression_ratio_worked():
+    # 1,000 bytes of "a" compress to 17 bytes (zlib level 6): 1000 / 17 = 58.82
+    assert S.compression_ratio("a" * 1000) == pytest.approx(1000 / 17)
+    # "region " x 64: 448 bytes -> 20 bytes: 22.4, far above Whisper's 2.4
+    assert S.compression_ratio("region " * 64) == pytest.approx(448 / 20)
+    assert S.compression_ratio("") == 0.0
+    assert len(zlib.compress(b"a" * 1000)) == 17  # the arithmetic above depends on zlib's output size
+
+
+def test_repeated_ngram_coverage_worked():
+    # a b c a b c a b, n=3: the 3-grams at 0, 1, 2 are new; those at 3 (abc), 4 (bca), 5 (cab) were seen,
+    # covering words 3-5, 4-6, 5-7 -> words 3..7 are covered: 5 of 8 = 0.625
+    assert S.repeated_ngram_coverage("a b c a b c a b", n=3) == pytest.approx(5 / 8)
+    assert S.repeated_ngram_coverage("A b C a B c", n=3) == pytest.approx(3 / 6)  # lowercased: abc seen at 3
+    assert S.repeated_ngram_coverage("only three words", n=4) == 0.0
+    with pytest.raises(ValueError):
+        S.repeated_ngram_coverage("a b", n=0)
+
+
+def test_seq_rep_n_worked():
+    # 6 word 3-grams (abc bca cab abc bca cab), 3 distinct: 1 - 3/6 = 0.5
+    assert S.seq_rep_n("a b c a b c a b", n=3) == pytest.approx(0.5)
+    assert S.seq_rep_n("all words differ here", n=2) == 0.0
+    assert S.seq_rep_n("", n=4) == 0.0
+
+
+def test_char_repetition_worked():
+    # "ab" x 50 = 100 bytes -> 13 bytes compressed: 1 - 13/100 = 0.87; spaces do not matter
+    assert S.char_repetition("ab" * 50) == pytest.approx(0.87)
+    assert S.char_repetition(" ".join(["ab"] * 50)) == pytest.approx(0.87)
+    assert S.char_repetition("jump,jump,jump") == S.char_repetition("jump, jump, jump")  # glue cannot hide it
+    assert S.char_repetition("   \n") == 0.0
+    assert S.char_repetition("xyz") < 0  # zlib's overhead exceeds 3 bytes
+
+
+def test_consecutive_duplicate_rate_worked():
+    # the the cat cat sat: pairs (the,the) (the,cat) (cat,cat) (cat,sat) -> 2 of 4 = 0.5
+    assert S.consecutive_duplicate_rate("The the cat cat sat") == pytest.approx(0.5)
+    assert S.consecutive_duplicate_rate("word, word! word") == pytest.approx(1.0)  # cores compared
+    assert S.consecutive_duplicate_rate("!! !! ok") == pytest.approx(0.5)  # no letters: the form is compared
+    assert S.consecutive_duplicate_rate("one") == 0.0
+
+
+def test_function_word_share_worked():
+    # the cat sat on the mat: the, on, the are function words -> 3 of 6 = 0.5
+    assert S.function_word_share("The cat sat on the mat.") == pytest.approx(0.5)
+    assert S.function_word_share("of the and to in a") == 1.0
+    assert S.function_word_share("") == 0.0
+
+
+def test_special_token_density_worked():
+    # 4 words: <unk>, <unk>, hello, <|endoftext|><|endoftext|>; 4 tokens -> 4 / 4 = 1.0
+    assert S.special_token_density("<unk> <unk> hello <|endoftext|><|endoftext|>") == 1.0
+    assert S.special_token_density("a b c <pad>") == pytest.approx(0.25)
+    assert S.special_token_density("[INST]hi[/INST] ok ok ok") == pytest.approx(2 / 4)
+    assert S.special_token_density("<ul><li>item</li></ul> and more") == 0.0  # HTML is not a special token
+    assert S.special_token_density("<|endoftext|>" * 30) == 1.0  # 30 tokens in one word: capped
+    assert S.special_token_density("") == 0.0
+
+
+def test_whitespace_share_worked():
+    # "a \n\n b": 6 characters, 2 of them not whitespace -> 4 / 6
+    assert S.whitespace_share("a \n\n b") == pytest.approx(4 / 6)
+    assert S.whitespace_share("") == 0.0
+
+
+def test_min_window_english_worked():
+    # the cat xqzv blorp dog -> English? 1 1 0 0 1; windows of 2: 2, 1, 0, 1 -> min 0/2
+    assert S.min_window_english("the cat xqzv blorp dog", window=2) == 0.0
+    # windows of 3: 2, 1, 1 -> min 1/3
+    assert S.min_window_english("the cat xqzv blorp dog", window=3) == pytest.approx(1 / 3)
+    # x.sum() and 42 are not letter-words: only "the" and "dog" count, both English
+    assert S.min_window_english("the x.sum() 42 dog", window=8) == 1.0
+    assert S.min_window_english("123 456") == 1.0
+    with pytest.raises(ValueError):
+        S.min_window_english("a", window=0)
+
+
+def test_foreign_letter_share_worked():
+    # letters a, b, c, 日, 本: two beyond Latin -> 2 / 5
+    assert S.foreign_letter_share("abc 日本") == pytest.approx(0.4)
+    assert S.foreign_letter_share("Schadenfreude, café, naïve") == 0.0  # Latin with accents is Latin
+    assert S.foreign_letter_share("123 !!") == 0.0
+
+
+@pytest.mark.parametrize("func", ALL)
+@pytest.mark.parametrize("bad", [None, 3, b"bytes", ["a"]])
+def test_non_str_raises_type_error_naming_the_type(func, bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        func(bad)
+
+
+@pytest.mark.parametrize("func", ALL)
+def test_empty_string_has_a_defined_value(func):
+    assert isinstance(func(""), float)
+
+
+@given(st.text(max_size=300))
+def test_shares_stay_within_0_and_1(text):
+    for func in SHARES:
+        assert 0.0 <= func(text) <= 1.0, func.__name__
+    assert S.compression_ratio(text) >= 0.0
+    assert S.char_repetition(text) <= 1.0
+
+
+@given(st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "x", "of"]), min_size=4, max_size=30),
+       st.integers(2, 5))
+def test_a_text_repeated_k_times_is_covered_at_least_k_minus_1_over_k(words, k):
+    # every 4-gram of copies 2..k occurred in copy 1 (or straddles copies that repeat too): the last k-1 copies
+    # are covered in full
+    text = " ".join(words * k)
+    assert S.repeated_ngram_coverage(text, n=4) >= (k - 1) / k - 1e-12
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_char_repetition_ignores_whitespace(text):
+    assert S.char_repetition(text) == S.char_repetition(" ".join(text.split()))
