@@ -7,6 +7,7 @@ generators, the trainer). Imports: the standard library and ``coursekit.alarm`` 
 
     records, bad = read_log(v1_log_path())     # v1's reconstructed log (data/v1/samples.jsonl)
     battery = load_battery()                   # the failure-mode battery (data/battery.jsonl)
+    corpus = load_realworld("dev")             # the real-world corpus's dev split (data/realworld/)
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ __all__ = [
     "HELDOUT_RUNS",
     "BATTERY_FILE",
     "load_battery",
+    "realworld_path",
+    "load_realworld",
 ]
 
 V1_COLLAPSE_ONSET = 70_000  # v1's first collapsed samples; everything logged before this step is healthy
@@ -54,3 +57,16 @@ def load_battery(path: str | Path | None = None) -> list[dict]:
     else:
         text = Path(path).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def realworld_path() -> Path:
+    """The real-world corpus (data/realworld/corpus.jsonl; its README says where each record comes from)."""
+    return data_dir() / "realworld" / "corpus.jsonl"
+
+
+def load_realworld(split: str | None = None) -> list[dict]:
+    """The real-world corpus's records, all or one split ("dev": tune on it; "test": score it once per gate)."""
+    if split not in (None, "dev", "test"):
+        raise ValueError(f"split must be None, 'dev' or 'test', got {split!r}")
+    records = [json.loads(line) for line in realworld_path().read_text(encoding="utf-8").splitlines()]
+    return [r for r in records if split is None or r["split"] == split]
