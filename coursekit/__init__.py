@@ -2,7 +2,7 @@
 
 Headline names are re-exported here::
 
-    from coursekit import CoherenceGate, V3Gate, eval_chat_quality
+    from coursekit import CoherenceGate, V3Gate, V4Gate, eval_chat_quality
 
 The package is layered; each layer may import only the layers below it (import-linter checks it, see
 pyproject.toml)::
@@ -29,6 +29,7 @@ from coursekit.alarm.metrics import (
     trigram_diversity,
 )
 from coursekit.alarm.v3gate import V3Gate
+from coursekit.alarm.v4gate import V4Gate, judge
 
 from . import _moved
 
@@ -40,6 +41,8 @@ __all__ = [
     "CoherenceGate",
     "GateDecision",
     "V3Gate",
+    "V4Gate",
+    "judge",
     "SampleScore",
     "bigram_diversity",
     "character_diversity",

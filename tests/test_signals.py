@@ -10,8 +10,9 @@ from coursekit.alarm import signals as S
 
 ALL = [S.compression_ratio, S.repeated_ngram_coverage, S.seq_rep_n, S.char_repetition,
        S.consecutive_duplicate_rate, S.function_word_share, S.special_token_density, S.whitespace_share,
-       S.min_window_english, S.foreign_letter_share]  # fmt: skip
-SHARES = [f for f in ALL if f not in (S.compression_ratio, S.char_repetition)]  # the ones bounded by [0, 1]
+       S.foreign_letter_share, S.foreign_function_window, S.glued_repeat_share, S.empty_slot_share,
+       S.measure_all]  # fmt: skip
+SHARES = [f for f in ALL if f not in (S.compression_ratio, S.char_repetition, S.measure_all)]  # within [0, 1]
 
 
 def test_compression_ratio_worked():
@@ -80,16 +81,29 @@ def test_whitespace_share_worked():
     assert S.whitespace_share("") == 0.0
 
 
-def test_min_window_english_worked():
-    # the cat xqzv blorp dog -> English? 1 1 0 0 1; windows of 2: 2, 1, 0, 1 -> min 0/2
-    assert S.min_window_english("the cat xqzv blorp dog", window=2) == 0.0
-    # windows of 3: 2, 1, 1 -> min 1/3
-    assert S.min_window_english("the cat xqzv blorp dog", window=3) == pytest.approx(1 / 3)
-    # x.sum() and 42 are not letter-words: only "the" and "dog" count, both English
-    assert S.min_window_english("the x.sum() 42 dog", window=8) == 1.0
-    assert S.min_window_english("123 456") == 1.0
+def test_foreign_function_window_worked():
+    # letter-words the cat und der hund ist big -> foreign? 0 0 1 1 0 1 0; windows of 4: 2, 2, 3, 2 -> 3/4
+    assert S.foreign_function_window("The cat und der Hund ist big", window=4) == pytest.approx(0.75)
+    # x.sum() and 42 are not letter-words; "le" alone among 2 letter-words -> 1/2
+    assert S.foreign_function_window("le x.sum() 42 chat", window=8) == pytest.approx(0.5)
+    assert S.foreign_function_window("plain English with no such words at all here") == 0.0
     with pytest.raises(ValueError):
-        S.min_window_english("a", window=0)
+        S.foreign_function_window("a", window=0)
+
+
+def test_glued_repeat_share_worked():
+    # go | jump,jump,jump, (piece "jump," x 3) | now | !!!!!! ("!!" x 3) | ok -> 2 of 5 words
+    assert S.glued_repeat_share("go jump,jump,jump, now !!!!!! ok") == pytest.approx(0.4)
+    assert S.glued_repeat_share("banana hahah aaaaa") == 0.0  # "an" only twice; hahah has 5 characters
+    assert S.glued_repeat_share("regionionion region") == pytest.approx(0.5)  # "io" x 3 inside, glued
+
+
+def test_empty_slot_share_worked():
+    # non-blank lines: "Steps:", "1.", "2.", "- **:**", "| | |", "|---|---|", "done": 4 bare markers of 7
+    text = "Steps:\n1.\n2.\n\n- **:**\n| | |\n|---|---|\ndone"
+    assert S.empty_slot_share(text) == pytest.approx(4 / 7)
+    assert S.empty_slot_share("1. eggs\n2. milk") == 0.0
+    assert S.empty_slot_share("\n\n") == 0.0
 
 
 def test_foreign_letter_share_worked():
@@ -108,7 +122,19 @@ def test_non_str_raises_type_error_naming_the_type(func, bad):
 
 @pytest.mark.parametrize("func", ALL)
 def test_empty_string_has_a_defined_value(func):
-    assert isinstance(func(""), float)
+    got = func("")
+    assert all(isinstance(v, float) for v in got.values()) if isinstance(got, dict) else isinstance(got, float)
+
+
+@given(st.text(max_size=300))
+def test_measure_all_agrees_with_each_signal(text):
+    got = S.measure_all(text)
+    assert got["compression"] == S.compression_ratio(text) and got["repeat"] == S.repeated_ngram_coverage(text, 3)
+    assert got["char_repeat"] == S.char_repetition(text) and got["stutter"] == S.consecutive_duplicate_rate(text)
+    assert got["function_words"] == S.function_word_share(text) and got["glued"] == S.glued_repeat_share(text)
+    assert got["special_tokens"] == S.special_token_density(text) and got["whitespace"] == S.whitespace_share(text)
+    assert got["empty_slots"] == S.empty_slot_share(text) and got["drift"] == S.foreign_function_window(text, 8)
+    assert got["foreign"] == S.foreign_letter_share(text) and got["words"] == len(text.split())
 
 
 @given(st.text(max_size=300))

@@ -4,6 +4,9 @@
   composite ``eval_chat_quality`` and the English lexicon;
 - ``gate``: ``CoherenceGate``, v2's rule (halt after ``patience`` degenerate samples in a row);
 - ``v3gate``: ``V3Gate``, per-axis floors and "k bad of the last n";
+- ``signals``: repetition, soup, markup and drift measures of one sample (compression ratio, repeated n-grams ...);
+- ``v4gate``: ``V4Gate`` and ``judge``, v3's floors plus one rule per signal (tuned on data/realworld/ dev);
+- ``falsealarm``: the false-alarm budget of a "k of the last n" gate, and the choice of k and n from it;
 - ``runlog``: the JSON Lines run-log format every runner writes and every back-test reads.
 
 Layer rule (enforced by import-linter, see pyproject.toml): the bottom layer. It imports the standard library

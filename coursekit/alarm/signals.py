@@ -10,8 +10,13 @@ Each signal reads one failure that v2 and v3 let through on the real-world corpu
     function_word_share         words that are function words          soup: > 0.9          0.4 - 0.6
     special_token_density       words holding <unk>, <|...|>, [/INST]  floods: near 1       0
     whitespace_share            whitespace among all characters        newline floods       0.15 - 0.3
-    min_window_english          least English share in 8 letter-words  drift: low           high
     foreign_letter_share        letters outside the Latin alphabets    CJK drift, soup      0
+    foreign_function_window     most German/French/... function words  drift: >= 3 of 8     0 - 1 of 8
+                                in any 8 letter-words
+    glued_repeat_share          words that are one piece repeated      jump,jump,jump       ~0
+                                3+ times (``jump,jump,jump,``)
+    empty_slot_share            lines that are a bare list, table or   1. / - **:** / | |   ~0
+                                heading marker
 
 Words and characters both, so a model's own tokenizer cannot hide a loop from a whitespace split: ``jump,jump,
 jump`` is one "word" to ``str.split`` but compresses like the loop it is (``char_repetition`` removes the
@@ -26,11 +31,12 @@ example of each by hand; benchmarks/bench_realworld.py measures their cost per s
 
 from __future__ import annotations
 
+import operator
 import re
 import zlib
-from collections.abc import Sequence
+from collections import Counter
 
-from .metrics import english_lexicon, word_core
+from .metrics import word_core
 
 __all__ = [
     "FUNCTION_WORDS",
@@ -43,8 +49,15 @@ __all__ = [
     "function_word_share",
     "special_token_density",
     "whitespace_share",
-    "min_window_english",
     "foreign_letter_share",
+    "foreign_function_window",
+    "glued_repeat_share",
+    "empty_slot_share",
+    "measure_all",
+    "Prepared",
+    "prepare",
+    "measure_prepared",
+    "SIGNAL_NAMES",
 ]
 
 # English function words (articles, pronouns, prepositions, conjunctions, auxiliaries): the words that carry
@@ -71,48 +84,167 @@ def _require_str(text: object, func: str) -> str:
     return text
 
 
+class Prepared:
+    """What several signals share, computed once per sample (``prepare``): the lowercased words, each distinct
+    word's count and core, and the text without whitespace. Loops repeat words, so per-word work is done per
+    distinct word; this is what makes ``measure_all`` several times faster than calling the signals one by one
+    (benchmarks/bench_realworld.py), and what ``coursekit.alarm.v4gate.judge`` reuses for v2's four axes."""
+
+    __slots__ = ("text", "words", "counts", "core", "nonspace", "_firsts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words = text.lower().split()
+        self.counts = Counter(self.words)
+        self.core = {w: word_core(w) for w in self.counts}
+        self.nonspace = "".join(text.split())
+        self._firsts: dict[int, tuple[list, dict]] = {}
+
+    def first_occurrences(self, n: int) -> tuple[list[tuple[str, ...]], dict[tuple[str, ...], int]]:
+        """The word n-grams in order, and where each distinct one first occurs (so ``len`` of the dict is the
+        number of distinct n-grams: v2's trigram axis and ``repeated_ngram_coverage`` share it)."""
+        if n not in self._firsts:
+            grams = list(zip(*(self.words[k:] for k in range(n))))
+            # built from the end, so an n-gram seen again is overwritten by its earlier position
+            self._firsts[n] = grams, dict(zip(reversed(grams), range(len(grams) - 1, -1, -1)))
+        return self._firsts[n]
+
+
+def prepare(text: str) -> Prepared:
+    """Split and look up ``text`` once, for ``measure_prepared`` (and v4's judge)."""
+    return Prepared(_require_str(text, "prepare"))
+
+
+_Prep = Prepared
+
+
+def _compression(p: _Prep) -> float:
+    data = p.text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def _coverage(p: _Prep, n: int) -> float:
+    # All in C, no Python loop per word: map each n-gram to where it first occurs; a flag per n-gram says "seen
+    # before"; word j is covered iff a flag sits in the n n-grams ending at j, i.e. iff the window P[j : j+n] of
+    # the flags padded with n-1 zeros on each side is not all zeros. A run of L zeros holds L-n+1 such windows.
+    words = p.words
+    if len(words) < n:
+        return 0.0
+    grams, first = p.first_occurrences(n)
+    g = len(grams)
+    if len(first) == g:  # the common case: no n-gram occurs twice
+        return 0.0
+    flags = bytes(map(operator.ne, map(first.__getitem__, grams), range(g)))
+    padded = bytes(n - 1) + flags + bytes(n - 1)
+    uncovered = sum(len(run) - n + 1 for run in re.findall(b"\x00{%d,}" % n, padded))
+    return (len(words) - uncovered) / len(words)
+
+
+def _seq_rep(p: _Prep, n: int) -> float:
+    grams = list(zip(*(p.words[k:] for k in range(n))))
+    return 1.0 - len(set(grams)) / len(grams) if grams else 0.0
+
+
+def _char_rep(p: _Prep) -> float:
+    data = p.nonspace.encode("utf-8")
+    return 1.0 - len(zlib.compress(data)) / len(data) if data else 0.0
+
+
+def _duplicates(p: _Prep) -> float:
+    if len(p.words) < 2:
+        return 0.0
+    key = {w: c or w for w, c in p.core.items()}  # per distinct word; then map and compare in C
+    keys = list(map(key.__getitem__, p.words))
+    return sum(map(operator.eq, keys, keys[1:])) / (len(keys) - 1)
+
+
+def _function_share(p: _Prep) -> float:
+    if not p.words:
+        return 0.0
+    return sum(c for w, c in p.counts.items() if p.core[w] in FUNCTION_WORDS) / len(p.words)
+
+
+def _special(p: _Prep) -> float:
+    if not p.words:
+        return 0.0
+    t = p.text
+    if "<" not in t and "[" not in t and "\ufffd" not in t and "\u2047" not in t:  # the common case
+        return 0.0
+    return min(1.0, len(SPECIAL_TOKEN.findall(t)) / len(p.words))
+
+
+def _whitespace(p: _Prep) -> float:
+    t = p.text
+    return (len(t) - len(p.nonspace)) / len(t) if t else 0.0
+
+
+def _foreign_letters(p: _Prep) -> float:
+    t = p.text
+    if t.isascii():  # the common case: no letter beyond Latin
+        return 0.0
+    letters = sum(map(str.isalpha, t))
+    return sum(map(str.isalpha, _BEYOND_LATIN.findall(t))) / letters if letters else 0.0
+
+
+def _foreign_window(p: _Prep, window: int) -> float:
+    core = p.core
+    if not any(core[w] in FOREIGN_FUNCTION_WORDS for w in p.counts):  # the common case: none at all
+        return 0.0
+    hits = [core[w] in FOREIGN_FUNCTION_WORDS for w in p.words if core[w].isalpha()]
+    if len(hits) <= window:
+        return sum(hits) / len(hits)
+    run = high = sum(hits[:window])
+    for i in range(window, len(hits)):  # slide: add the word entering, drop the one leaving
+        run += hits[i] - hits[i - window]
+        high = max(high, run)
+    return high / window
+
+
+def _glued(p: _Prep) -> float:
+    # Each distinct (lowercased) word is tested once: a loop repeats its words, and case does not change a run.
+    if not p.words:
+        return 0.0
+    return sum(c for w, c in p.counts.items() if len(w) >= 6 and GLUED_REPEAT.search(w)) / len(p.words)
+
+
+def _empty_slots(p: _Prep) -> float:
+    lines = [ln for ln in p.text.splitlines() if ln.strip()]
+    if not lines:
+        return 0.0
+    return sum(bool(EMPTY_SLOT.fullmatch(ln)) for ln in lines) / len(lines)
+
+
+def _check_positive(name: str, v: object) -> None:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ValueError(f"{name} must be a positive int, got {v!r}")
+
+
+# --- public API: one function per signal (each prepares the text itself), and all of them at once ------------
+
+
 def compression_ratio(text: str) -> float:
     """len(UTF-8 bytes) / len(zlib-compressed bytes), as Whisper computes it; 0.0 for "".
 
     Repetition compresses: a phrase said 20 times costs little more than said once. zlib's fixed overhead
     (about 8 bytes) keeps short samples below 1.
     """
-    data = _require_str(text, "compression_ratio").encode("utf-8")
-    return len(data) / len(zlib.compress(data)) if data else 0.0
+    return _compression(_Prep(_require_str(text, "compression_ratio")))
 
 
-def _ngrams(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
-    return list(zip(*(words[i:] for i in range(n))))
-
-
-def repeated_ngram_coverage(text: str, n: int = 4) -> float:
+def repeated_ngram_coverage(text: str, n: int = 3) -> float:
     """Share of words (lowercased) that lie inside an n-gram which already occurred earlier; 0.0 with < n words.
 
     A loop repeats every n-gram after its first period, so nearly all its words are covered; prose repeats an
     n-gram rarely. ``n`` must be at least 1.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    words = _require_str(text, "repeated_ngram_coverage").lower().split()
-    if len(words) < n:
-        return 0.0
-    seen: set[tuple[str, ...]] = set()
-    covered = [False] * len(words)
-    for i, gram in enumerate(_ngrams(words, n)):
-        if gram in seen:
-            covered[i : i + n] = [True] * n
-        else:
-            seen.add(gram)
-    return sum(covered) / len(words)
+    _check_positive("n", n)
+    return _coverage(_Prep(_require_str(text, "repeated_ngram_coverage")), n)
 
 
 def seq_rep_n(text: str, n: int = 4) -> float:
     """Welleck et al.'s seq-rep-n: 1 - distinct word n-grams / word n-grams; 0.0 with fewer than n words."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    words = _require_str(text, "seq_rep_n").lower().split()
-    grams = _ngrams(words, n)
-    return 1.0 - len(set(grams)) / len(grams) if grams else 0.0
+    _check_positive("n", n)
+    return _seq_rep(_Prep(_require_str(text, "seq_rep_n")), n)
 
 
 def char_repetition(text: str) -> float:
@@ -122,25 +254,18 @@ def char_repetition(text: str) -> float:
     same repetition, and so are sub-word fragments ``region ionionion``. The value can be negative for short
     text (zlib's overhead exceeds the saving); it approaches 1 for a long flood of one character.
     """
-    data = "".join(_require_str(text, "char_repetition").split()).encode("utf-8")
-    return 1.0 - len(zlib.compress(data)) / len(data) if data else 0.0
+    return _char_rep(_Prep(_require_str(text, "char_repetition")))
 
 
 def consecutive_duplicate_rate(text: str) -> float:
     """Share of words (cores, lowercased; a word with no letters keeps its form) equal to the word before them;
     0.0 with fewer than 2 words. ``the the cat cat`` -> 2 of 3 pairs -> 0.667."""
-    words = [word_core(w) or w for w in _require_str(text, "consecutive_duplicate_rate").lower().split()]
-    if len(words) < 2:
-        return 0.0
-    return sum(a == b for a, b in zip(words, words[1:])) / (len(words) - 1)
+    return _duplicates(_Prep(_require_str(text, "consecutive_duplicate_rate")))
 
 
 def function_word_share(text: str) -> float:
     """Share of words whose core (lowercased) is an English function word; 0.0 with no words."""
-    words = _require_str(text, "function_word_share").lower().split()
-    if not words:
-        return 0.0
-    return sum(word_core(w) in FUNCTION_WORDS for w in words) / len(words)
+    return _function_share(_Prep(_require_str(text, "function_word_share")))
 
 
 def special_token_density(text: str) -> float:
@@ -149,53 +274,102 @@ def special_token_density(text: str) -> float:
     Counted as matches, not words, because they glue: ``<|endoftext|>`` x 30 with no spaces is one word
     holding 30 tokens (capped: density 1.0).
     """
-    text = _require_str(text, "special_token_density")
-    n_words = len(text.split())
-    if not n_words:
-        return 0.0
-    return min(1.0, len(SPECIAL_TOKEN.findall(text)) / n_words)
+    return _special(_Prep(_require_str(text, "special_token_density")))
 
 
 def whitespace_share(text: str) -> float:
     """Whitespace characters / all characters; 0.0 for "" (a newline or space flood is near 1)."""
-    text = _require_str(text, "whitespace_share")
-    if not text:
-        return 0.0
-    return (len(text) - len("".join(text.split()))) / len(text)
-
-
-def min_window_english(text: str, window: int = 8) -> float:
-    """The lowest share of English words in any ``window`` consecutive letter-words; 1.0 with no letter-words.
-
-    A letter-word is a word whose core is all letters (``str.isalpha``: CJK counts, ``x.sum()`` does not), so
-    code and numbers do not dilute the window. A few sentences of German or Chinese in an English answer pull one
-    window far down while the whole sample's English share hardly moves. With fewer letter-words than
-    ``window``, the share over all of them.
-    """
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ValueError(f"window must be a positive int, got {window!r}")
-    lex = english_lexicon()
-    hits = [c in lex for w in _require_str(text, "min_window_english").lower().split()
-            if (c := word_core(w)).isalpha()]  # fmt: skip
-    if not hits:
-        return 1.0
-    if len(hits) <= window:
-        return sum(hits) / len(hits)
-    run = sum(hits[:window])
-    low = run
-    for i in range(window, len(hits)):
-        run += hits[i] - hits[i - window]
-        low = min(low, run)
-    return low / window
+    return _whitespace(_Prep(_require_str(text, "whitespace_share")))
 
 
 LATIN_END = 0x24F  # Basic Latin through Latin Extended-B: English, German, French, Portuguese ... letters
+_BEYOND_LATIN = re.compile(f"[^\\x00-{chr(LATIN_END)}]")
 
 
 def foreign_letter_share(text: str) -> float:
     """Letters beyond the Latin alphabets (code point above U+024F: CJK, Cyrillic, Greek ...) / all letters;
     0.0 with no letters. One Chinese sentence in an English answer is a few percent; English text is 0."""
-    letters = [ch for ch in _require_str(text, "foreign_letter_share") if ch.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(ord(ch) > LATIN_END for ch in letters) / len(letters)
+    return _foreign_letters(_Prep(_require_str(text, "foreign_letter_share")))
+
+
+# High-frequency function words of German, French, Spanish, Portuguese and Italian, minus those that are common
+# English words too (die, an, in, so, was, will, man, no, me ...). A window of prose in one of these languages
+# holds several; English holds one at most (a "de" in a name). Why not "few English words in a window": on the
+# real-world corpus's dev split a tiny model's healthy babble has windows of non-words as well, so a low English
+# share cannot tell drift from babble, while these words appear only when the model writes the other language.
+FOREIGN_FUNCTION_WORDS = frozenset(
+    "der des dem den das und ist nicht auf mit sich eine einen einem einer ein zu von für auch wird werden sie "
+    "ich wir oder aber wenn dass nach bei im um es sind zum zur noch nur wie "
+    "le la les une et est du pour dans qui que pas sur avec ce cette sont au aux ou vous nous il elle "
+    "el los las y del por con para es se lo su como más pero muy "
+    "os um uma não em do da dos das com ao pelo pela "
+    "di che non per gli della delle sono".split()
+)
+
+
+def foreign_function_window(text: str, window: int = 8) -> float:
+    """The highest share of ``FOREIGN_FUNCTION_WORDS`` in any ``window`` consecutive letter-words; 0.0 with none.
+
+    A letter-word is a word whose core (lowercased) is all letters, so code and numbers do not dilute a window.
+    With fewer letter-words than ``window``, the share over all of them.
+    """
+    _check_positive("window", window)
+    return _foreign_window(_Prep(_require_str(text, "foreign_function_window")), window)
+
+
+GLUED_REPEAT = re.compile(r"(.{2,}?)\1{2,}")  # a piece of 2+ characters, then itself twice or more, glued
+
+
+def glued_repeat_share(text: str) -> float:
+    """Share of words of 6+ characters that hold one piece of 2+ characters three times in a row with no space:
+    ``jump,jump,jump,``, ``regionionion``, ``!!!!!!``; 0.0 with no words.
+
+    ``str.split`` sees such a run as one word, so v2's n-gram axes count it once and its core may be English;
+    this reads the repetition inside the word.
+    """
+    return _glued(_Prep(_require_str(text, "glued_repeat_share")))
+
+
+# A line that is only a list bullet, a number, a table row of bare pipes, a heading mark or an empty bold label.
+EMPTY_SLOT = re.compile(r"\s*(?:[-*+\u2022]|\d{1,3}[.)]|(?:\|\s*)+\|?|#{1,6})?\s*(?:\*\*\s*:?\s*\*\*)?\s*:?\s*")
+
+
+def empty_slot_share(text: str) -> float:
+    """Share of non-blank lines that are a bare marker with nothing in it (``1.``, ``- **:**``, ``| | |``,
+    ``##``): a list or table template whose slots stayed empty; 0.0 with no non-blank lines.
+
+    A Markdown table's ``|---|---|`` separator is not a slot (it has dashes), nor is a line of code.
+    """
+    return _empty_slots(_Prep(_require_str(text, "empty_slot_share")))
+
+
+def measure_all(text: str) -> dict[str, float]:
+    """Every signal of ``text`` at once (the text split and its words looked up once), by short name, with the
+    defaults above (3-grams, windows of 8), plus the counts of words and of non-blank lines."""
+    return measure_prepared(Prepared(_require_str(text, "measure_all")))
+
+
+_KERNELS = {  # short name -> the signal of a Prepared text, with the defaults above
+    "compression": _compression,
+    "repeat": lambda p: _coverage(p, 3),
+    "char_repeat": _char_rep,
+    "glued": _glued,
+    "stutter": _duplicates,
+    "function_words": _function_share,
+    "special_tokens": _special,
+    "whitespace": _whitespace,
+    "empty_slots": _empty_slots,
+    "drift": lambda p: _foreign_window(p, 8),
+    "foreign": _foreign_letters,
+}
+SIGNAL_NAMES = tuple(_KERNELS)
+
+
+def measure_prepared(p: Prepared, names: tuple[str, ...] = SIGNAL_NAMES) -> dict[str, float]:
+    """``measure_all`` of a ``prepare``-d text, or only the signals ``names`` (a gate computes what it reads)."""
+    if not isinstance(p, Prepared):
+        raise TypeError(f"measure_prepared() expects a Prepared (from prepare()), got {type(p).__name__}")
+    out = {name: _KERNELS[name](p) for name in names}
+    out["words"] = float(len(p.words))
+    out["lines"] = float(sum(1 for line in p.text.splitlines() if line.strip()))
+    return out
