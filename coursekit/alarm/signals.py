@@ -90,7 +90,7 @@ class Prepared:
     distinct word; this is what makes ``measure_all`` several times faster than calling the signals one by one
     (benchmarks/bench_realworld.py), and what ``coursekit.alarm.v4gate.judge`` reuses for v2's four axes."""
 
-    __slots__ = ("text", "words", "counts", "core", "nonspace", "_firsts")
+    __slots__ = ("text", "words", "counts", "core", "nonspace", "lines", "_firsts")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -98,6 +98,7 @@ class Prepared:
         self.counts = Counter(self.words)
         self.core = {w: word_core(w) for w in self.counts}
         self.nonspace = "".join(text.split())
+        self.lines = [line for line in text.splitlines() if line.strip()]  # the non-blank lines
         self._firsts: dict[int, tuple[list, dict]] = {}
 
     def first_occurrences(self, n: int) -> tuple[list[tuple[str, ...]], dict[tuple[str, ...], int]]:
@@ -182,8 +183,10 @@ def _foreign_letters(p: _Prep) -> float:
     t = p.text
     if t.isascii():  # the common case: no letter beyond Latin
         return 0.0
-    letters = sum(map(str.isalpha, t))
-    return sum(map(str.isalpha, _BEYOND_LATIN.findall(t))) / letters if letters else 0.0
+    beyond = sum(map(str.isalpha, _BEYOND_LATIN.findall(t)))
+    if not beyond:  # accents and symbols only (é, ä, U+FFFD): no letter beyond Latin
+        return 0.0
+    return beyond / sum(map(str.isalpha, t))
 
 
 def _foreign_window(p: _Prep, window: int) -> float:
@@ -208,10 +211,9 @@ def _glued(p: _Prep) -> float:
 
 
 def _empty_slots(p: _Prep) -> float:
-    lines = [ln for ln in p.text.splitlines() if ln.strip()]
-    if not lines:
+    if not p.lines:
         return 0.0
-    return sum(bool(EMPTY_SLOT.fullmatch(ln)) for ln in lines) / len(lines)
+    return sum(bool(EMPTY_SLOT.fullmatch(ln)) for ln in p.lines) / len(p.lines)
 
 
 def _check_positive(name: str, v: object) -> None:
@@ -371,5 +373,5 @@ def measure_prepared(p: Prepared, names: tuple[str, ...] = SIGNAL_NAMES) -> dict
         raise TypeError(f"measure_prepared() expects a Prepared (from prepare()), got {type(p).__name__}")
     out = {name: _KERNELS[name](p) for name in names}
     out["words"] = float(len(p.words))
-    out["lines"] = float(sum(1 for line in p.text.splitlines() if line.strip()))
+    out["lines"] = float(len(p.lines))
     return out

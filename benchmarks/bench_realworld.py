@@ -1,0 +1,158 @@
+"""v2, v3 and v4 on the real-world corpus (data/realworld/), and v4's goals from issue 11.
+
+    .venv/bin/python benchmarks/bench_realworld.py              # dev and test, every figure below
+    .venv/bin/python benchmarks/bench_realworld.py --dev-only   # what tuning may look at: dev, nothing of test
+
+Prints, per mode, the share of samples each gate calls bad (for a degenerate mode: caught; for a healthy one:
+flagged), on dev and on test; then the goals: on test >= 95% of degenerate caught and <= 2% of healthy flagged;
+no halt on data/healthy's three trainer runs; on v1's log (data/v1/samples.jsonl) v4 fires no later than v3
+(77,400); v4's verdict scores >= 10,000 samples of 128 words per second on one core; and the false-alarm budget:
+the healthy bad-sample rate p on dev, its 95% upper bound, the expected false alarms per 1,000 samples of v3's and
+v4's window, and the window ``choose_window`` picks from it. Also each signal's cost per 128-word sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_gate import make_samples  # noqa: E402
+
+from coursekit.alarm import signals as S  # noqa: E402
+from coursekit.alarm.falsealarm import (  # noqa: E402
+    choose_window,
+    false_alarms_per,
+    rate_upper_bound,
+)
+from coursekit.alarm.metrics import eval_chat_quality  # noqa: E402
+from coursekit.alarm.runlog import read_log  # noqa: E402
+from coursekit.alarm.v3gate import V3Gate, verdict  # noqa: E402
+from coursekit.alarm.v4gate import DEFAULT, V4_RULES, V4Gate, judge  # noqa: E402
+from coursekit.backtest import backtest  # noqa: E402
+from coursekit.backtest.datasets import healthy_log_path, load_realworld  # noqa: E402
+from coursekit.backtest.gatereport import heldout_sets, v1_records  # noqa: E402
+
+GATES = {
+    "v2": lambda text: eval_chat_quality(text).total < 30.0,
+    "v3": lambda text: bool(verdict(eval_chat_quality(text))),
+    "v4": lambda text: judge(text).bad,
+}
+
+
+def table(records: list[dict], splits: tuple[str, ...]) -> tuple[str, dict]:
+    """The per-mode table, and {(split, label, gate): share called bad}."""
+    bad = {name: [g(r["text"]) for r in records] for name, g in GATES.items()}
+    cells: dict[tuple, list[bool]] = defaultdict(list)
+    for i, r in enumerate(records):
+        for name in GATES:
+            cells[r["split"], r["mode"], name].append(bad[name][i])
+            cells[r["split"], r["label"], name].append(bad[name][i])
+    head = f"{'mode':<24}" + "".join(f" | {s:>4} n   v2    v3    v4" for s in splits)
+    out = [head, "-" * len(head)]
+    modes = sorted({r["mode"] for r in records}, key=lambda m: (m.startswith("healthy"), m))
+    for key in modes + ["degenerate", "healthy"]:
+        row = f"{key:<24}"
+        for s in splits:
+            n = len(cells[s, key, "v2"])
+            row += f" | {n:>6} " + " ".join(f"{100 * sum(cells[s, key, g]) / n:5.1f}" if n else "    -"
+                                             for g in GATES)  # fmt: skip
+        out.append(row)
+    shares = {(s, lab, g): sum(cells[s, lab, g]) / max(1, len(cells[s, lab, g]))
+              for s in splits for lab in ("degenerate", "healthy") for g in GATES}  # fmt: skip
+    return "\n".join(out), shares
+
+
+def ablation(records: list[dict]) -> str:
+    """Per v4 rule, on dev: the degenerate samples it catches, those only it catches (no v3 rule nor other v4
+    rule does), and the healthy samples it flags. Tuning reads this; test is never shown here."""
+    verdicts = [(r, judge(r["text"]).reasons) for r in records if r["split"] == "dev"]
+    out = [f"{'rule (dev)':<20} {'catches':>8} {'only it':>8} {'flags healthy':>14}"]
+    for rule in V4_RULES:
+        deg = [reasons for r, reasons in verdicts if r["label"] == "degenerate" and rule in reasons]
+        only = sum(1 for reasons in deg if reasons == (rule,))
+        flags = sum(1 for r, reasons in verdicts if r["label"] == "healthy" and rule in reasons)
+        out.append(f"{rule:<20} {len(deg):>8} {only:>8} {flags:>14}")
+    return "\n".join(out)
+
+
+def per_second(func, samples: list[str], repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for s in samples:
+            func(s)
+        best = min(best, time.perf_counter() - t0)
+    return len(samples) / best
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dev-only", action="store_true", help="dev split only (for tuning): nothing of test")
+    p.add_argument("--samples", type=int, default=10_000, help="128-word samples for the speed figure")
+    args = p.parse_args(argv)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    splits = ("dev",) if args.dev_only else ("dev", "test")
+    records = load_realworld("dev") if args.dev_only else load_realworld()
+    text, shares = table(records, splits)
+    print("Share of samples each gate calls bad, in % (degenerate modes: caught; healthy: flagged)\n")
+    print(text)
+    ok = True
+    if not args.dev_only:
+        caught, flagged = shares["test", "degenerate", "v4"], shares["test", "healthy", "v4"]
+        ok &= caught >= 0.95 and flagged <= 0.02
+        print(f"\nGoal on test: v4 catches {100 * caught:.1f}% of degenerate (>= 95%) and flags "
+              f"{100 * flagged:.1f}% of healthy (<= 2%): {'met' if caught >= 0.95 and flagged <= 0.02 else 'NOT met'}")
+    print("\nWhat each v4 rule adds (dev only):\n")
+    print(ablation(records))
+    print("\nThe course's healthy trainer runs (data/healthy/), back-tested through v4's gate:")
+    logs = {"samples.jsonl": read_log(healthy_log_path())[0], **heldout_sets()}
+    for name, log in logs.items():
+        r = backtest(log, V4Gate())
+        ok &= r.trigger_step is None
+        print(f"  {name:<32} {r.n_samples:>4} samples, {r.n_degenerate:>3} called bad, "
+              f"{'no halt' if r.trigger_step is None else f'HALT at {r.trigger_step:,}'}")
+    v3, v4 = backtest(v1_records(), V3Gate()).trigger_step, backtest(v1_records(), V4Gate()).trigger_step
+    ok &= v4 is not None and v3 is not None and v4 <= v3
+    print(f"\nOn v1's log: v3 fires at {v3:,}, v4 at {'never' if v4 is None else f'{v4:,}'} "
+          f"({'no later' if v4 is not None and v4 <= v3 else 'LATER'})")
+    dev_h = [r for r in records if r["split"] == "dev" and r["label"] == "healthy"]
+    bad = sum(judge(r["text"]).bad for r in dev_h)
+    rate, upper = bad / len(dev_h), rate_upper_bound(bad, len(dev_h))
+    w = choose_window(rate, q=0.7, budget=0.01)
+    print(f"\nFalse-alarm budget: v4 calls {bad} of {len(dev_h)} dev healthy samples bad: p = {rate:.3f} (95% upper "
+          f"bound {upper:.3f}).\nchoose_window(p, q=0.7, budget=0.01 per 1,000 samples): {w.k} of the last {w.n} "
+          f"(v4's default: {DEFAULT.needed} of {DEFAULT.window}); one window of a collapse with 70% bad samples "
+          f"holds {w.k} bad with probability {w.detection:.3f}.\nExpected samples per 1,000 healthy ones at which "
+          "the window would halt (an upper bound on the chance of a false alarm):")
+    for k, n in ((5, 10), (w.k, w.n), (3, 5)):
+        print(f"  {k} of the last {n:<3} at p = {rate:.3f}: {false_alarms_per(rate, k, n):.1e}   "
+              f"at p = {upper:.3f}: {false_alarms_per(upper, k, n):.1e}")
+    samples = make_samples(args.samples)
+    speed, v2_speed = per_second(judge, samples), per_second(eval_chat_quality, samples)
+    ok &= speed >= 10_000
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nv4 verdict speed on one core: {speed:,.0f} samples of 128 words per second (goal >= 10,000); in the "
+          f"same run v2's eval_chat_quality scores {v2_speed:,.0f}/s (its own goal: 20,000), so a verdict costs "
+          f"{v2_speed / speed:.1f} v2 scores. Load average {load:.1f} on {os.cpu_count()} CPUs: on a busy machine "
+          "both figures drop; compare the ratio.")
+    print("Cost per 128-word sample, microseconds:")
+    costs = {"eval_chat_quality (v2/v3)": eval_chat_quality, **{f.__name__: f for f in (
+        S.compression_ratio, S.repeated_ngram_coverage, S.char_repetition, S.consecutive_duplicate_rate,
+        S.function_word_share, S.special_token_density, S.whitespace_share, S.foreign_function_window,
+        S.foreign_letter_share, S.glued_repeat_share, S.empty_slot_share)}}  # fmt: skip
+    few = samples[:2000]
+    for name, f in costs.items():
+        print(f"  {name:<28} {1e6 / per_second(f, few):7.1f}")
+    print(f"\nAll goals met: {ok}" if not args.dev_only else "")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
