@@ -32,17 +32,20 @@ from coursekit.alarm.falsealarm import (  # noqa: E402
 )
 from coursekit.alarm.metrics import eval_chat_quality  # noqa: E402
 from coursekit.alarm.runlog import read_log  # noqa: E402
-from coursekit.alarm.v3gate import V3Gate, verdict  # noqa: E402
-from coursekit.alarm.v4gate import DEFAULT, V4_RULES, V4Gate, judge  # noqa: E402
+from coursekit.alarm.v3gate import V3Gate  # noqa: E402
+from coursekit.alarm.v4gate import (  # noqa: E402
+    DEFAULT,
+    GATE_NAMES,
+    V4_RULES,
+    V4Gate,
+    judge,
+    verdict_of,
+)
 from coursekit.backtest import backtest  # noqa: E402
 from coursekit.backtest.datasets import healthy_log_path, load_realworld  # noqa: E402
 from coursekit.backtest.gatereport import heldout_sets, v1_records  # noqa: E402
 
-GATES = {
-    "v2": lambda text: eval_chat_quality(text).total < 30.0,
-    "v3": lambda text: bool(verdict(eval_chat_quality(text))),
-    "v4": lambda text: judge(text).bad,
-}
+GATES = {name: (lambda text, name=name: verdict_of(text, name).bad) for name in GATE_NAMES}  # per-sample rules
 
 
 def table(records: list[dict], splits: tuple[str, ...]) -> tuple[str, dict]:

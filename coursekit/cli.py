@@ -2,12 +2,12 @@
 
     coursekit score "region region region"      # score a text (or pipe one in on stdin)
     coursekit score --log run/samples.jsonl      # score every sample of a run log
-    coursekit score --json ...                   # machine-readable output
-    coursekit backtest [LOG] [--plot v1.png]     # replay a run log through the gate (default: v1's)
+    coursekit score --json --gate v4 ...         # machine-readable; v3's or v4's verdict, with the rules broken
+    coursekit backtest [LOG] [--gate v4]         # replay a run log through a gate (default: v1's log, v2)
     coursekit learner-notebooks [--check]        # notebooks/*.ipynb from notebooks/solutions/
     coursekit train --profile cpu --scenario collapse --out runs/demo   # train until done or halted
     coursekit train --resume runs/demo           # continue a stopped, killed or halted run
-    coursekit compare-gates [LOG] [--plot g.png] # v2's gate against v3's, on a log and on healthy logs
+    coursekit compare-gates [LOG] [--plot g.png] # v2's, v3's and v4's gates, on a log and on healthy logs
 
 Exit status: 0 on success, 2 on unreadable input or bad arguments (with a message on stderr), 1 when
 ``learner-notebooks --check`` finds a drifted or unclean notebook, 3 when ``train`` is halted by the gate,
@@ -26,8 +26,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from coursekit.alarm.gate import DEFAULT_PATIENCE, CoherenceGate
-from coursekit.alarm.metrics import DEFAULT_THRESHOLD, SampleScore, eval_chat_quality
+from coursekit.alarm.metrics import DEFAULT_THRESHOLD
 from coursekit.alarm.runlog import MalformedLine, iter_log, preview
+from coursekit.alarm.v3gate import V3Gate
+from coursekit.alarm.v4gate import GATE_NAMES, V4Gate, verdict_of
 from coursekit.backtest.datasets import v1_log_path
 from coursekit.backtest.replay import (
     GPU_WATTS,
@@ -87,31 +89,28 @@ def _score_rows(args: argparse.Namespace) -> Iterable[dict]:
     yield {"step": None, "source": None, "text": text}
 
 
-def _verdict(score: SampleScore, threshold: float) -> str:
-    return "DEGENERATE" if score.degenerate(threshold) else "ok"
-
-
 def _cmd_score(args: argparse.Namespace) -> int:
-    rows = _score_rows(args)
+    if args.gate != "v2" and args.threshold is not None:
+        raise InputError(f"--threshold is v2's rule; --gate {args.gate} has its own (coursekit.alarm.{args.gate}gate)")
+    threshold, rows = DEFAULT_THRESHOLD if args.threshold is None else args.threshold, _score_rows(args)
     first = next(rows, None)  # read before printing anything, so unreadable input prints only the error
     rows = itertools.chain([first] if first is not None else [], rows)
+    more = args.gate != "v2"  # v2's output stays as it always was; v3 and v4 add the rules broken
     if args.json:
         for row in rows:
-            score = eval_chat_quality(row["text"])
-            out = {k: v for k, v in row.items() if v is not None and k != "text"}
-            out.update(score.as_dict(), degenerate=score.degenerate(args.threshold))
-            print(json.dumps(out))
+            v = verdict_of(row["text"], args.gate, threshold)
+            extra = {"gate": args.gate, "reasons": list(v.reasons), **({"signals": v.signals} if v.signals else {})}
+            out = {k: val for k, val in row.items() if val is not None and k != "text"} | v.score.as_dict()
+            print(json.dumps(out | {"degenerate": v.bad} | (extra if more else {})))
         return EXIT_OK
-    header = f"{'step':>8}  {'bigram':>6}  {'trigram':>7}  {'english':>7}  {'chars':>5}  {'total':>6}  verdict     sample"
-    print(header)
-    print("-" * len(header))
+    head = f"{'step':>8}  {'bigram':>6}  {'trigram':>7}  {'english':>7}  {'chars':>5}  {'total':>6}  verdict   "
+    print(head := head + ("  rules broken          sample" if more else "  sample"), "-" * len(head), sep="\n")
     for row in rows:
-        s = eval_chat_quality(row["text"])
-        step = "" if row["step"] is None else str(row["step"])
-        print(
-            f"{step:>8}  {s.bigram:6.2f}  {s.trigram:7.2f}  {s.english:7.2f}  {s.chars:5.2f}  {s.total:6.2f}  "
-            f"{_verdict(s, args.threshold):<10}  {preview(row['text'], 40)}"
-        )
+        v = verdict_of(row["text"], args.gate, threshold)
+        s, step = v.score, "" if row["step"] is None else str(row["step"])
+        rules = f"  {','.join(v.reasons) or '-':<20}" if more else ""
+        print(f"{step:>8}  {s.bigram:6.2f}  {s.trigram:7.2f}  {s.english:7.2f}  {s.chars:5.2f}  {s.total:6.2f}  "
+              f"{'DEGENERATE' if v.bad else 'ok':<10}{rules}  {preview(row['text'], 40)}")  # fmt: skip
     return EXIT_OK
 
 
@@ -164,7 +163,12 @@ def _backtest_json(
 def _cmd_backtest(args: argparse.Namespace) -> int:
     log = args.log or v1_log_path()
     try:
-        gate = CoherenceGate(args.threshold, args.patience)
+        v2_only = (args.threshold, args.patience, args.sensitivity or None, args.sensitivity_plot)
+        if args.gate != "v2" and any(x is not None for x in v2_only):
+            raise ValueError(f"--threshold, --patience and --sensitivity are v2's; --gate {args.gate} has its own")
+        threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+        patience = DEFAULT_PATIENCE if args.patience is None else args.patience
+        gate = {"v2": lambda: CoherenceGate(threshold, patience), "v3": V3Gate, "v4": V4Gate}[args.gate]()
         if args.steps_per_min <= 0 or args.watts < 0:
             raise ValueError(f"--steps-per-min must be > 0 and --watts >= 0, got {args.steps_per_min}, {args.watts}")
     except (TypeError, ValueError) as e:
@@ -324,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="the text to score (default: read stdin)")
     p.add_argument("--log", metavar="FILE", help="a JSON Lines run log: score each sample")
     p.add_argument("--skip-bad", action="store_true", help="with --log: skip malformed lines (reported on stderr)")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="degenerate below this total (30)")
+    p.add_argument("--threshold", type=float, help="v2: degenerate below this total (30)")
+    p.add_argument("--gate", choices=GATE_NAMES, default="v2", help="v2 (total < 30), v3 (floors), v4 (+ signals)")
     p.add_argument("--json", action="store_true", help="one JSON object per sample instead of a table")
     p.set_defaults(func=_cmd_score)
 
@@ -336,8 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("backtest", help="replay a run log through the gate: trigger, compute saved, why not earlier")
     p.add_argument("log", nargs="?", help="a JSON Lines run log (default: v1's reconstruction, data/v1/samples.jsonl)")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="degenerate below this total (30)")
-    p.add_argument("--patience", type=int, default=DEFAULT_PATIENCE, help="halt after this many in a row (5)")
+    p.add_argument("--gate", choices=GATE_NAMES, default="v2", help="v2 (5 in a row), v3 (5 of 10), v4 (5 of 13)")
+    p.add_argument("--threshold", type=float, help="v2: degenerate below this total (30)")
+    p.add_argument("--patience", type=int, help="v2: halt after this many in a row (5)")
     p.add_argument("--steps-per-min", type=float, default=STATED_STEPS_PER_MIN, help="throughput (6, v1's stated)")
     p.add_argument("--watts", type=float, default=GPU_WATTS, help="GPU power draw for the energy saved (130)")
     p.add_argument("--kill-step", type=int, metavar="STEP", help="where the run really stopped (default: last sample)")
@@ -370,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", metavar="FILE", help="also write the table and free-text answers as Markdown")
     p.set_defaults(func=_cmd_grade)
 
-    p = sub.add_parser("compare-gates", help="v2's gate against v3's: where each fires on a log, false alarms on healthy logs")
+    p = sub.add_parser("compare-gates", help="v2's, v3's and v4's gates: where each fires on a log, false alarms on healthy logs")
     p.add_argument("log", nargs="?", help="a JSON Lines run log of a failing run (default: v1's reconstruction)")
     p.add_argument("--steps-per-min", type=float, default=STATED_STEPS_PER_MIN, help="throughput (6, v1's stated)")
     p.add_argument("--watts", type=float, default=GPU_WATTS, help="GPU power draw for the energy saved (130)")

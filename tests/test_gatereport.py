@@ -89,7 +89,7 @@ def test_gate_report_on_another_log_and_a_gate_that_fires_on_healthy_text():
 
 def test_compare_gates_and_its_table():
     reports = compare_gates()
-    assert list(reports) == list(GATES) == ["v2", "v3"]
+    assert list(reports) == list(GATES) == ["v2", "v3", "v4"]
     table = format_comparison(reports)
     # 165,000 - 77,400 = 87,600 steps / 6 / 60 = 243.3 h, x 0.13 kW = 31.6 kWh; v2: 33,000 steps, 91.7 h, 11.9 kWh
     assert "77,400" in table and "87,600" in table and "243.3" in table and "31.6" in table

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from coursekit.alarm import signals as S
 
-ALL = [S.compression_ratio, S.repeated_ngram_coverage, S.seq_rep_n, S.char_repetition,
+ALL = [S.compression_ratio, S.repeated_ngram_coverage, S.char_repetition,
        S.consecutive_duplicate_rate, S.function_word_share, S.special_token_density, S.whitespace_share,
        S.foreign_letter_share, S.foreign_function_window, S.glued_repeat_share, S.empty_slot_share,
        S.measure_all]  # fmt: skip
@@ -32,13 +32,6 @@ def test_repeated_ngram_coverage_worked():
     assert S.repeated_ngram_coverage("only three words", n=4) == 0.0
     with pytest.raises(ValueError):
         S.repeated_ngram_coverage("a b", n=0)
-
-
-def test_seq_rep_n_worked():
-    # 6 word 3-grams (abc bca cab abc bca cab), 3 distinct: 1 - 3/6 = 0.5
-    assert S.seq_rep_n("a b c a b c a b", n=3) == pytest.approx(0.5)
-    assert S.seq_rep_n("all words differ here", n=2) == 0.0
-    assert S.seq_rep_n("", n=4) == 0.0
 
 
 def test_char_repetition_worked():

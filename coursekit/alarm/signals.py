@@ -21,8 +21,8 @@ Each signal reads one failure that v2 and v3 let through on the real-world corpu
 Words and characters both, so a model's own tokenizer cannot hide a loop from a whitespace split: ``jump,jump,
 jump`` is one "word" to ``str.split`` but compresses like the loop it is (``char_repetition`` removes the
 whitespace first). Whisper treats a compression ratio above 2.4 as a repetition loop and re-decodes (openai/whisper,
-``compression_ratio_threshold``); seq-rep-n and repeated n-grams are Welleck et al. 2020's measures of
-repetition ("Neural Text Generation with Unlikelihood Training").
+``compression_ratio_threshold``); repeated n-grams are Welleck et al. 2020's measure of repetition (seq-rep-n,
+"Neural Text Generation with Unlikelihood Training").
 
 Every function takes a ``str`` (anything else raises TypeError naming the type) and returns a float; the empty
 string and other degenerate inputs get a defined value, documented per function. tests/test_signals.py works an
@@ -37,13 +37,19 @@ import zlib
 from collections import Counter
 
 from .metrics import word_core
+from .wordlists import (
+    EMPTY_SLOT,
+    FOREIGN_FUNCTION_WORDS,
+    FUNCTION_WORDS,
+    GLUED_REPEAT,
+    SPECIAL_TOKEN,
+)
 
 __all__ = [
     "FUNCTION_WORDS",
     "SPECIAL_TOKEN",
     "compression_ratio",
     "repeated_ngram_coverage",
-    "seq_rep_n",
     "char_repetition",
     "consecutive_duplicate_rate",
     "function_word_share",
@@ -59,24 +65,6 @@ __all__ = [
     "measure_prepared",
     "SIGNAL_NAMES",
 ]
-
-# English function words (articles, pronouns, prepositions, conjunctions, auxiliaries): the words that carry
-# grammar, not content. Prose is about half these; a soup of them is nearly all.
-FUNCTION_WORDS = frozenset(
-    "a an the this that these those my your his her its our their i you he she it we they me him us them "
-    "who whom whose which what of in on at by for with from to into onto upon about over under between through "
-    "during before after above below up down out off again and or but nor so yet if then than as because while "
-    "although though is am are was were be been being have has had do does did will would shall should can could "
-    "may might must not no there here when where how all any both each few more most other some such only own "
-    "same too very just also".split()
-)
-
-# Special tokens and chat markup that leak into text: <unk> <pad> <s> </s> <mask> <|anything|> <extra_id_3>,
-# [INST] [/INST] [UNK] [PAD] [CLS] [SEP] [MASK], U+FFFD (undecodable bytes) and U+2047 (llama.cpp's unknown).
-# HTML tags (<li>, <a href=...>) are deliberately not matched: healthy technical text has them.
-SPECIAL_TOKEN = re.compile(r"<\|[^|<>\s]{0,30}\|>|</?(?:unk|pad|s|mask|eos|bos)>|<extra_id_\d+>|"
-                           r"\[/?(?:INST|UNK|PAD|CLS|SEP|MASK)\]|[\ufffd\u2047]")  # fmt: skip
-
 
 def _require_str(text: object, func: str) -> str:
     if not isinstance(text, str):
@@ -139,11 +127,6 @@ def _coverage(p: _Prep, n: int) -> float:
     padded = bytes(n - 1) + flags + bytes(n - 1)
     uncovered = sum(len(run) - n + 1 for run in re.findall(b"\x00{%d,}" % n, padded))
     return (len(words) - uncovered) / len(words)
-
-
-def _seq_rep(p: _Prep, n: int) -> float:
-    grams = list(zip(*(p.words[k:] for k in range(n))))
-    return 1.0 - len(set(grams)) / len(grams) if grams else 0.0
 
 
 def _char_rep(p: _Prep) -> float:
@@ -243,12 +226,6 @@ def repeated_ngram_coverage(text: str, n: int = 3) -> float:
     return _coverage(_Prep(_require_str(text, "repeated_ngram_coverage")), n)
 
 
-def seq_rep_n(text: str, n: int = 4) -> float:
-    """Welleck et al.'s seq-rep-n: 1 - distinct word n-grams / word n-grams; 0.0 with fewer than n words."""
-    _check_positive("n", n)
-    return _seq_rep(_Prep(_require_str(text, "seq_rep_n")), n)
-
-
 def char_repetition(text: str) -> float:
     """1 - zlib size / size of the text's UTF-8 bytes with all whitespace removed; 0.0 for blank text.
 
@@ -294,21 +271,6 @@ def foreign_letter_share(text: str) -> float:
     return _foreign_letters(_Prep(_require_str(text, "foreign_letter_share")))
 
 
-# High-frequency function words of German, French, Spanish, Portuguese and Italian, minus those that are common
-# English words too (die, an, in, so, was, will, man, no, me ...). A window of prose in one of these languages
-# holds several; English holds one at most (a "de" in a name). Why not "few English words in a window": on the
-# real-world corpus's dev split a tiny model's healthy babble has windows of non-words as well, so a low English
-# share cannot tell drift from babble, while these words appear only when the model writes the other language.
-FOREIGN_FUNCTION_WORDS = frozenset(
-    "der des dem den das und ist nicht auf mit sich eine einen einem einer ein zu von für auch wird werden sie "
-    "ich wir oder aber wenn dass nach bei im um es sind zum zur noch nur wie "
-    "le la les une et est du pour dans qui que pas sur avec ce cette sont au aux ou vous nous il elle "
-    "el los las y del por con para es se lo su como más pero muy "
-    "os um uma não em do da dos das com ao pelo pela "
-    "di che non per gli della delle sono".split()
-)
-
-
 def foreign_function_window(text: str, window: int = 8) -> float:
     """The highest share of ``FOREIGN_FUNCTION_WORDS`` in any ``window`` consecutive letter-words; 0.0 with none.
 
@@ -319,9 +281,6 @@ def foreign_function_window(text: str, window: int = 8) -> float:
     return _foreign_window(_Prep(_require_str(text, "foreign_function_window")), window)
 
 
-GLUED_REPEAT = re.compile(r"(.{2,}?)\1{2,}")  # a piece of 2+ characters, then itself twice or more, glued
-
-
 def glued_repeat_share(text: str) -> float:
     """Share of words of 6+ characters that hold one piece of 2+ characters three times in a row with no space:
     ``jump,jump,jump,``, ``regionionion``, ``!!!!!!``; 0.0 with no words.
@@ -330,10 +289,6 @@ def glued_repeat_share(text: str) -> float:
     this reads the repetition inside the word.
     """
     return _glued(_Prep(_require_str(text, "glued_repeat_share")))
-
-
-# A line that is only a list bullet, a number, a table row of bare pipes, a heading mark or an empty bold label.
-EMPTY_SLOT = re.compile(r"\s*(?:[-*+\u2022]|\d{1,3}[.)]|(?:\|\s*)+\|?|#{1,6})?\s*(?:\*\*\s*:?\s*\*\*)?\s*:?\s*")
 
 
 def empty_slot_share(text: str) -> float:

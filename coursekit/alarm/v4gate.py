@@ -37,10 +37,20 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from . import signals as S
-from .metrics import CHARS_FULL_AT, CHARS_MAX, ENGLISH_MAX, TRIGRAM_MAX, SampleScore, _bigram, english_lexicon
+from .metrics import (
+    CHARS_FULL_AT,
+    CHARS_MAX,
+    DEFAULT_THRESHOLD,
+    ENGLISH_MAX,
+    TRIGRAM_MAX,
+    SampleScore,
+    _bigram,
+    english_lexicon,
+    eval_chat_quality,
+)
 from .v3gate import V3Config, V3Decision, V3Gate, verdict
 
-__all__ = ["V4Config", "Verdict", "V4Decision", "V4Gate", "judge", "V4_RULES"]
+__all__ = ["V4Config", "Verdict", "V4Decision", "V4Gate", "judge", "V4_RULES", "GATE_NAMES", "verdict_of"]
 
 V4_RULES = ("compression", "repeat", "glued", "stutter", "function_words", "few_function_words",
             "special_tokens", "whitespace", "empty_slots", "drift", "foreign")  # fmt: skip
@@ -132,6 +142,23 @@ def judge(text: str, config: V4Config = DEFAULT) -> Verdict:
     )
     reasons = verdict(score, config) + tuple(name for name, hit in broken if hit)
     return Verdict(bad=bool(reasons), reasons=reasons, score=score, signals=sig)
+
+
+GATE_NAMES = ("v2", "v3", "v4")
+
+
+def verdict_of(text: str, gate: str = "v4", threshold: float = DEFAULT_THRESHOLD) -> Verdict:
+    """One sample's verdict under v2's rule (total < ``threshold``), v3's floors or v4's ``judge``, as a
+    ``Verdict`` (v2 and v3 carry no signals), so a tool can offer the three side by side."""
+    if gate == "v4":
+        return judge(text)
+    if gate not in GATE_NAMES:
+        raise ValueError(f"gate must be one of {GATE_NAMES}, got {gate!r}")
+    if not isinstance(text, str):
+        raise TypeError(f"verdict_of() expects text as str, got {type(text).__name__}")
+    score = eval_chat_quality(text)
+    reasons = verdict(score) if gate == "v3" else ("total",) if score.total < threshold else ()
+    return Verdict(bad=bool(reasons), reasons=reasons, score=score, signals={})
 
 
 @dataclass(frozen=True)

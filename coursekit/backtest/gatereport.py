@@ -28,6 +28,7 @@ from typing import Any
 from coursekit.alarm.gate import CoherenceGate
 from coursekit.alarm.runlog import read_log
 from coursekit.alarm.v3gate import V3Gate
+from coursekit.alarm.v4gate import V4Gate
 
 from .datasets import (
     HELDOUT_RUNS,
@@ -176,6 +177,7 @@ def gate_report(
 GATES: dict[str, tuple[str, Callable[[], Any]]] = {  # name -> (description, factory), as compare_gates shows them
     "v2": ("total < 30, 5 in a row", CoherenceGate),
     "v3": ("floors on every axis, 5 of the last 10", V3Gate),
+    "v4": ("floors + v4 signals, 5 of the last 13", V4Gate),
 }
 
 
