@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     costs = {"eval_chat_quality (v2/v3)": eval_chat_quality, **{f.__name__: f for f in (
         S.compression_ratio, S.repeated_ngram_coverage, S.char_repetition, S.consecutive_duplicate_rate,
         S.function_word_share, S.special_token_density, S.whitespace_share, S.foreign_function_window,
-        S.foreign_letter_share, S.glued_repeat_share, S.empty_slot_share)}}  # fmt: skip
+        S.foreign_letter_share, S.glued_repeat_share, S.empty_slot_share)},
+        "measure_all (all, one split)": S.measure_all, "judge (v4's verdict)": judge}  # fmt: skip
     few = samples[:2000]
     for name, f in costs.items():
         print(f"  {name:<28} {1e6 / per_second(f, few):7.1f}")

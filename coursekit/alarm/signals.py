@@ -1,22 +1,21 @@
 """Signals of degenerate text beyond v2's four axes: pure functions of one sample, standard library only.
 
-Each signal reads one failure that v2 and v3 let through on the real-world corpus (data/realworld/):
+Each signal reads one failure that v2 and v3 let through on the real-world corpus (data/realworld/); v4's rules
+(coursekit.alarm.v4gate) compare each with one threshold:
 
-    signal                      reads                                  a loop / flood       fluent prose
-    compression_ratio           zlib ratio of the UTF-8 bytes          high (> 2.4)         1.2 - 1.8
-    repeated_ngram_coverage     words inside an n-gram seen before     near 1               near 0
-    char_repetition             1 - zlib size / size, spaces removed   near 1               0.3 - 0.5
-    consecutive_duplicate_rate  words equal to the word before         stutter: >= 0.5      ~0
-    function_word_share         words that are function words          soup: > 0.9          0.4 - 0.6
-    special_token_density       words holding <unk>, <|...|>, [/INST]  floods: near 1       0
-    whitespace_share            whitespace among all characters        newline floods       0.15 - 0.3
-    foreign_letter_share        letters outside the Latin alphabets    CJK drift, soup      0
-    foreign_function_window     most German/French/... function words  drift: >= 3 of 8     0 - 1 of 8
-                                in any 8 letter-words
-    glued_repeat_share          words that are one piece repeated      jump,jump,jump       ~0
-                                3+ times (``jump,jump,jump,``)
-    empty_slot_share            lines that are a bare list, table or   1. / - **:** / | |   ~0
-                                heading marker
+    signal                      reads                                           high for
+    compression_ratio           zlib ratio of the UTF-8 bytes                   a sentence said again and again
+    repeated_ngram_coverage     share of words inside an n-gram seen before     phrase and word loops
+    char_repetition             1 - zlib size / size, whitespace removed        loops however they are spaced
+    consecutive_duplicate_rate  share of words equal to the word before         stutter
+    function_word_share         share of words that are function words          function-word soup (low: token soup)
+    special_token_density       <unk>, <|...|>, [/INST], U+FFFD per word        special-token floods
+    whitespace_share            whitespace among all characters                 newline floods
+    foreign_letter_share        letters beyond the Latin alphabets              Chinese in English text, soups
+    foreign_function_window     German, French ... function words in the        a few sentences of another language
+                                densest 8 letter-words
+    glued_repeat_share          words that are one piece glued 3+ times         jump,jump,jump  regionionion  !!!!!!
+    empty_slot_share            lines that are a bare list/table marker         list templates with empty slots
 
 Words and characters both, so a model's own tokenizer cannot hide a loop from a whitespace split: ``jump,jump,
 jump`` is one "word" to ``str.split`` but compresses like the loop it is (``char_repetition`` removes the
