@@ -81,6 +81,9 @@ def ablation(records: list[dict]) -> str:
         only = sum(1 for reasons in deg if reasons == (rule,))
         flags = sum(1 for r, reasons in verdicts if r["label"] == "healthy" and rule in reasons)
         out.append(f"{rule:<20} {len(deg):>8} {only:>8} {flags:>14}")
+    out.append("Dev samples v4 gets wrong:")
+    out += [f"  {r['label']:<10} {r['id']:<45} {','.join(reasons) or '(no rule broken)'}" for r, reasons in verdicts
+            if (r["label"] == "degenerate") != bool(reasons)]  # fmt: skip
     return "\n".join(out)
 
 
