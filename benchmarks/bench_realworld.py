@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_gate import make_samples  # noqa: E402
 
 from coursekit.alarm import signals as S  # noqa: E402
+from coursekit.alarm.signals import measure_all  # noqa: E402
 from coursekit.alarm.falsealarm import (  # noqa: E402
     choose_window,
     false_alarms_per,
@@ -87,6 +88,22 @@ def ablation(records: list[dict]) -> str:
     return "\n".join(out)
 
 
+def _margins(texts: list[str]) -> str:
+    """Each v4 threshold beside the highest (or lowest) value of its signal on the course's healthy runs."""
+    sig = [measure_all(t) for t in texts]
+    out = ["  the healthy runs' extreme value of each v4 signal, and v4's threshold:"]
+    for key, field, low in (("compression", "max_compression", 0), ("repeat", "max_repeat_coverage", 0),
+                            ("glued", "max_glued_share", 0), ("stutter", "max_duplicate_rate", 0),
+                            ("function_words", "max_function_share", 0), ("function_words", "min_function_share", 1),
+                            ("special_tokens", "max_special_density", 0), ("whitespace", "max_whitespace_share", 0),
+                            ("empty_slots", "max_empty_slots", 0), ("drift", "max_foreign_function", 0),
+                            ("foreign", "max_foreign_letters", 0)):  # fmt: skip
+        values = [s[key] for s in sig if not low or s["words"] >= DEFAULT.min_words_for_function]
+        ext = min(values) if low else max(values)
+        out.append(f"    {key:<16} {'lowest' if low else 'highest'} {ext:6.3f}   {field} = {getattr(DEFAULT, field)}")
+    return "\n".join(out)
+
+
 def per_second(func, samples: list[str], repeat: int = 3) -> float:
     """Samples per second of this process's CPU time (best of ``repeat``): on a machine shared with other jobs,
     wall-clock time would count their turns on the core too."""
@@ -131,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         ok &= r.trigger_step is None
         print(f"  {name:<32} {r.n_samples:>4} samples, {r.n_degenerate:>3} called bad, "
               f"{'no halt' if r.trigger_step is None else f'HALT at {r.trigger_step:,}'}")
+    print(_margins([rec["text"] for log in logs.values() for rec in log]))
     v3, v4 = backtest(v1_records(), V3Gate()).trigger_step, backtest(v1_records(), V4Gate()).trigger_step
     ok &= v4 is not None and v3 is not None and v4 <= v3
     print(f"\nOn v1's log: v3 fires at {v3:,}, v4 at {'never' if v4 is None else f'{v4:,}'} "

@@ -151,3 +151,18 @@ def test_judge_scores_exactly_as_eval_chat_quality(text):
     from coursekit.alarm.metrics import eval_chat_quality
 
     assert judge(text).score == eval_chat_quality(text)  # the same floats, computed from the shared split
+
+
+def test_verdict_of_offers_the_three_gates_side_by_side():
+    from coursekit.alarm.v4gate import GATE_NAMES, verdict_of
+
+    assert GATE_NAMES == ("v2", "v3", "v4")
+    # region x 64: total 24.12 < 30 (v2); v3 adds its bigram and chars floors; v4 its own rules on top
+    assert verdict_of(LOOP, "v2").reasons == ("total",)
+    assert verdict_of(LOOP, "v3").reasons == ("total", "bigram", "chars")
+    assert verdict_of(LOOP, "v4").reasons[:3] == ("total", "bigram", "chars") and verdict_of(LOOP, "v4").signals
+    assert not verdict_of(LOOP, "v2", threshold=20.0).bad  # v2's threshold is honoured: 24.12 >= 20
+    with pytest.raises(ValueError, match="gate must be"):
+        verdict_of(PROSE, "v5")
+    with pytest.raises(TypeError):
+        verdict_of(None, "v3")

@@ -63,7 +63,7 @@ class V4Config(V3Config):
     window: int = 13  # choose_window's pick for the dev healthy rate (v3: 10) ...
     needed: int = 5  # ... and the bad samples that halt, as v3
 
-    max_compression: float = 2.5  # Whisper re-decodes above 2.4; the course's healthy runs reach 2.42
+    max_compression: float = 2.5  # Whisper re-decodes above 2.4; healthy runs come close (bench_realworld.py)
     max_repeat_coverage: float = 0.3  # share of words inside a repeated word trigram
     max_glued_share: float = 0.15  # words that are one piece glued 3+ times
     max_duplicate_rate: float = 0.35  # words equal to the word before
@@ -93,7 +93,7 @@ class Verdict:
     bad: bool
     reasons: tuple[str, ...]  # names from v3gate.RULES and V4_RULES, in that order
     score: SampleScore  # v2's four axes and total
-    signals: dict[str, float]  # V4_RULES' measures by rule name
+    signals: dict[str, float]  # the signals the rules read, by name (signals.SIGNAL_NAMES), and words, lines
 
 
 DEFAULT = V4Config()
