@@ -86,15 +86,15 @@ class Prepared:
         self.core = {w: word_core(w) for w in self.counts}
         self.nonspace = "".join(text.split())
         self.lines = [line for line in text.splitlines() if line.strip()]  # the non-blank lines
-        self._firsts: dict[int, tuple[list, dict]] = {}
+        self._firsts: dict[int, tuple[list, int]] = {}
 
-    def first_occurrences(self, n: int) -> tuple[list[tuple[str, ...]], dict[tuple[str, ...], int]]:
-        """The word n-grams in order, and where each distinct one first occurs (so ``len`` of the dict is the
-        number of distinct n-grams: v2's trigram axis and ``repeated_ngram_coverage`` share it)."""
+    def ngrams(self, n: int) -> tuple[list[tuple[str, ...]], int]:
+        """The word n-grams in order and how many are distinct (v2's trigram axis and
+        ``repeated_ngram_coverage`` share the trigrams), computed once per n."""
         if n not in self._firsts:
-            grams = list(zip(*(self.words[k:] for k in range(n))))
-            # built from the end, so an n-gram seen again is overwritten by its earlier position
-            self._firsts[n] = grams, dict(zip(reversed(grams), range(len(grams) - 1, -1, -1)))
+            w = self.words
+            grams = list(zip(w, w[1:], w[2:])) if n == 3 else list(zip(*(w[k:] for k in range(n))))
+            self._firsts[n] = grams, len(set(grams))
         return self._firsts[n]
 
 
@@ -118,10 +118,11 @@ def _coverage(p: _Prep, n: int) -> float:
     words = p.words
     if len(words) < n:
         return 0.0
-    grams, first = p.first_occurrences(n)
+    grams, distinct = p.ngrams(n)
     g = len(grams)
-    if len(first) == g:  # the common case: no n-gram occurs twice
+    if distinct == g:  # the common case: no n-gram occurs twice
         return 0.0
+    first = dict(zip(reversed(grams), range(g - 1, -1, -1)))  # built from the end: each n-gram's first position
     flags = bytes(map(operator.ne, map(first.__getitem__, grams), range(g)))
     padded = bytes(n - 1) + flags + bytes(n - 1)
     uncovered = sum(len(run) - n + 1 for run in re.findall(b"\x00{%d,}" % n, padded))

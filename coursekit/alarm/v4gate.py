@@ -109,8 +109,8 @@ def _score(p: S.Prepared) -> SampleScore:
     floats: tests/test_v4gate.py checks it on random text)."""
     words, lex = p.words, english_lexicon()
     english = ENGLISH_MAX * sum(c for w, c in p.counts.items() if p.core[w] in lex) / len(words) if words else 0.0
-    grams, first = p.first_occurrences(3)  # shared with the repeated-trigram coverage
-    t = TRIGRAM_MAX * len(first) / len(grams) if grams else 0.0
+    grams, distinct = p.ngrams(3)  # shared with the repeated-trigram coverage
+    t = TRIGRAM_MAX * distinct / len(grams) if grams else 0.0
     # distinct non-whitespace characters: those of the text with its whitespace removed (str.split's whitespace
     # is str.isspace's)
     b, c = _bigram(words), CHARS_MAX * min(1.0, len(set(p.nonspace)) / CHARS_FULL_AT)
