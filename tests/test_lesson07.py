@@ -31,8 +31,8 @@ from coursekit.course.lessons.lesson07_reference import (
 
 
 def test_the_splits_are_disjoint_and_each_holds_both_labels():
-    assert {r["id"] for r in dev()}.isdisjoint({r["id"] for r in test_split()})
-    for split in (dev(), test_split()):
+    assert {r["id"] for r in dev()}.isdisjoint({r["id"] for r in held_out_split()})
+    for split in (dev(), held_out_split()):
         assert {r["label"] for r in split} == {"degenerate", "healthy"}
 
 
