@@ -14,7 +14,7 @@ def fake_train(monkeypatch):
     """Replace the trainer's main(): record the config and resume flag it gets, return a chosen status."""
     calls = []
 
-    def fake(cfg, resume=False):
+    def fake(cfg, resume=False, **kw):
         calls.append((cfg, resume))
         return fake.status
 
@@ -43,7 +43,7 @@ def test_defaults(fake_train):
 
 
 def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
-    def interrupted(cfg, resume=False):
+    def interrupted(cfg, resume=False, **kw):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(coursekit.train.trainer, "main", interrupted)
