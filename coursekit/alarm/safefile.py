@@ -55,8 +55,10 @@ def replace_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], obje
         if check is not None:
             check(Path(tmp))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)  # the old file is untouched; leave no half-written one beside it
+        if isinstance(e, OSError) and e.filename is None:  # e.g. ENOSPC from a flush: say which file
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
     fsync_dir(path.parent)
