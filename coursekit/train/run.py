@@ -25,10 +25,7 @@ import contextlib
 import dataclasses
 import json
 import math
-import os
-import sys
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,8 +41,8 @@ from coursekit.alarm.safefile import TMP_PREFIX
 from . import checkpoint as ckpt
 from .hardware import device_peak, mfu
 from .model import GPT
-from .runfiles import RunFileError, ResumeRecord, append_resume, check_checkpoint, check_halt_report, \
-    read_json_file, read_resumes
+from .runfiles import HALT_FILE, SUMMARY_FILE, ResumeRecord, RunFileError, append_resume, check_checkpoint, \
+    check_reports, read_resumes, restore_halt_file
 from .runlock import RunLock
 from .samplepath import SamplePath
 from .trainconfig import TrainConfig
@@ -55,7 +52,7 @@ __all__ = ["Run", "EXIT_COMPLETED", "EXIT_HALTED", "CONFIG_FILE", "HALT_FILE", "
 
 EXIT_COMPLETED = 0
 EXIT_HALTED = 3
-CONFIG_FILE, HALT_FILE, SUMMARY_FILE = "config.json", "halt.json", "summary.json"
+CONFIG_FILE = "config.json"
 RESUMABLE = {"max_steps", "device", "progress"}  # what --resume may change; anything else would be another run
 
 
@@ -219,50 +216,15 @@ class Run:
         self.alarm.resume(state["alarm"], self.step)
         if not self.is_main:
             return
-        self._check_reports(halt)
+        check_reports(self.out, self.step, halt)
         append_resume(self.out, ResumeRecord(self.step, self.cfg.max_steps, self.cfg.device, continued))
         ckpt.write_json(self.out / CONFIG_FILE, dataclasses.asdict(self.cfg))  # a later plain resume keeps these
-
-    def _check_reports(self, halt: dict[str, Any] | None) -> None:
-        """Before training on: keep an earlier halt's report (renamed after the checkpoint's step) and report
-        a halt.json or summary.json that disagrees with the checkpoint rather than trust it."""
-        halt_path = self.out / HALT_FILE
-        if halt is not None:  # continuing past the halt: its report stays, named after the checkpoint's step
-            target = self.out / f"halt-step{int(self.step)}.json"
-            os.replace(halt_path, target) if halt_path.exists() else ckpt.write_json(target, halt)
-        elif halt_path.exists():
-            self._untrusted(halt_path, f"the checkpoint at step {self.step} records no halt")
-        summary_path = self.out / SUMMARY_FILE
-        if summary_path.exists():
-            try:
-                summary = read_json_file(summary_path)
-                claimed = summary.get("step")
-            except RunFileError as e:
-                return self._untrusted(summary_path, str(e))
-            if isinstance(claimed, bool) or not isinstance(claimed, int) or claimed > self.step:
-                self._untrusted(summary_path, f"it claims step {claimed!r:.20}, the checkpoint is at {self.step}")
-
-    def _untrusted(self, path: Path, why: str) -> None:
-        aside = path.with_name(path.stem + "-untrusted.json")
-        os.replace(path, aside)
-        warnings.warn(f"{path} disagrees with {ckpt.CKPT_FILE} ({why}): not trusted, moved to {aside.name}",
-                      RuntimeWarning, stacklevel=2)
 
     def restore_halt_files(self) -> None:
         """For a resumed run that is already halted: put back halt.json from the checkpoint if it is missing
         or disagrees (a kill between the halting checkpoint and halt.json)."""
-        if not self.is_main:
-            return
-        path = self.out / HALT_FILE
-        if path.exists():
-            try:
-                if check_halt_report(read_json_file(path), path) == self._halt_report:
-                    return
-                why = f"it is not the report of the halt at step {self.step}"
-            except RunFileError as e:
-                why = str(e)
-            print(f"{path} disagrees with {ckpt.CKPT_FILE} ({why}): rewritten from the checkpoint", file=sys.stderr)
-        ckpt.write_json(path, self._halt_report)
+        if self.is_main:
+            restore_halt_file(self.out, self.step, self._halt_report)
 
     def _share_halt(self, halt: bool) -> bool:
         flag = torch.tensor([int(halt)], device=self.device if dist.get_backend() == "nccl" else "cpu")

@@ -8,6 +8,8 @@ content: an earlier halt's report is renamed after the checkpoint's own (validat
 - ``read_json_file``: a JSON file of an expected type, or an error naming it;
 - ``check_checkpoint``: the fields a ``Run`` restores from ``ckpt.pt``;
 - ``check_halt_report``: ``halt.json``'s fields;
+- ``check_reports`` / ``restore_halt_file``: a ``halt.json`` or ``summary.json`` that disagrees with the
+  checkpoint is reported and not trusted (moved aside, or rewritten from the checkpoint's own halt report);
 - ``ResumeRecord`` / ``read_resumes`` / ``append_resume``: ``resumes.json``, one entry per resume, so what a
   resume changed (``max_steps``, continuing past a halt) outlives a kill of the resumed run.
 """
@@ -17,15 +19,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
+import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
-from .checkpoint import write_json
+from .checkpoint import CKPT_FILE, write_json
 
-__all__ = ["RunFileError", "read_json_file", "check_checkpoint", "check_halt_report", "ResumeRecord",
-           "read_resumes", "append_resume", "RESUMES_FILE"]
+__all__ = ["RunFileError", "read_json_file", "check_checkpoint", "check_halt_report", "check_reports",
+           "restore_halt_file", "ResumeRecord", "read_resumes", "append_resume", "RESUMES_FILE", "HALT_FILE",
+           "SUMMARY_FILE"]
 
-RESUMES_FILE = "resumes.json"
+HALT_FILE, SUMMARY_FILE, RESUMES_FILE = "halt.json", "summary.json", "resumes.json"
 
 
 class RunFileError(ValueError):
@@ -107,6 +113,46 @@ def check_halt_report(report: Any, where: str | Path) -> dict[str, Any]:
         raise RunFileError(f"{where} has no 'step' field")
     _int(f"{where}: step", report["step"])
     return report
+
+
+def check_reports(out: Path, step: int, halt: dict[str, Any] | None) -> None:
+    """Before a resumed run trains on from ``step``: keep the report of the halt it continues past (renamed
+    after the checkpoint's step, never a file's), and report a halt.json or summary.json that disagrees."""
+    halt_path = out / HALT_FILE
+    if halt is not None:
+        target = out / f"halt-step{int(step)}.json"
+        os.replace(halt_path, target) if halt_path.exists() else write_json(target, halt)
+    elif halt_path.exists():
+        _untrusted(halt_path, f"the checkpoint at step {step} records no halt")
+    summary_path = out / SUMMARY_FILE
+    if summary_path.exists():
+        try:
+            claimed = read_json_file(summary_path).get("step")
+        except RunFileError as e:
+            return _untrusted(summary_path, str(e))
+        if isinstance(claimed, bool) or not isinstance(claimed, int) or claimed > step:
+            _untrusted(summary_path, f"it claims step {claimed!r:.20}, the checkpoint is at {step}")
+
+
+def _untrusted(path: Path, why: str) -> None:
+    aside = path.with_name(path.stem + "-untrusted.json")
+    os.replace(path, aside)
+    warnings.warn(f"{path} disagrees with {CKPT_FILE} ({why}): not trusted, moved to {aside.name}",
+                  RuntimeWarning, stacklevel=3)
+
+
+def restore_halt_file(out: Path, step: int, report: dict[str, Any]) -> None:
+    """Make halt.json the checkpoint's halt report (at ``step``), saying so if a different one was there."""
+    path = out / HALT_FILE
+    if path.exists():
+        try:
+            if check_halt_report(read_json_file(path), path) == report:
+                return
+            why = f"it is not the report of the halt at step {step}"
+        except RunFileError as e:
+            why = str(e)
+        print(f"{path} disagrees with {CKPT_FILE} ({why}): rewritten from the checkpoint", file=sys.stderr)
+    write_json(path, report)
 
 
 @dataclasses.dataclass(frozen=True)
