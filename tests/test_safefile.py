@@ -47,3 +47,14 @@ def test_a_failed_write_or_check_keeps_the_old_file(tmp_path):
     with pytest.raises(ZeroDivisionError):
         replace_atomically(path, lambda fh: 1 / 0)
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["f"]
+
+
+def test_fsync_file_syncs_an_existing_file_and_ignores_a_missing_one(tmp_path, monkeypatch):
+    from coursekit.alarm.safefile import fsync_file
+
+    synced = []
+    monkeypatch.setattr(safefile.os, "fsync", lambda fd: synced.append(os.path.realpath(f"/proc/self/fd/{fd}")))
+    (tmp_path / "log").write_text("x\n")
+    fsync_file(tmp_path / "log")
+    fsync_file(tmp_path / "missing")
+    assert synced == [str(tmp_path / "log")]

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["replace_atomically", "fsync_dir", "TMP_PREFIX"]
+__all__ = ["replace_atomically", "fsync_dir", "fsync_file", "TMP_PREFIX"]
 
 TMP_PREFIX = ".tmp-"  # temp files start with this (and end in the target's name), so they are easy to spot
 
@@ -32,6 +32,19 @@ def fsync_dir(folder: str | os.PathLike) -> None:
     try:
         with contextlib.suppress(OSError):  # some file systems refuse fsync on a folder; the data is synced
             os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: str | os.PathLike) -> None:
+    """Make what has been written to ``path`` (by any open file of it, flushed) durable; no-op if it is absent.
+    The trainer calls it on the run log before each checkpoint, so a checkpoint never outlives its samples."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(fd)  # Linux syncs the file's dirty pages whichever descriptor asks
     finally:
         os.close(fd)
 

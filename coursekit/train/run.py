@@ -36,7 +36,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from coursekit.alarm.runlog import read_log
 
-from coursekit.alarm.safefile import TMP_PREFIX
+from coursekit.alarm.safefile import TMP_PREFIX, fsync_file
 
 from . import checkpoint as ckpt
 from .hardware import device_peak, mfu
@@ -316,6 +316,7 @@ class Run:
             dist.all_gather_object(data_rng, self.data_gen.get_state())
         if not self.is_main:
             return
+        fsync_file(self.alarm.log_path)  # the samples up to here outlive a power cut, as the checkpoint will
         ckpt.save_checkpoint(self.out / ckpt.CKPT_FILE, {
             "step": self.step, "config": dataclasses.asdict(self.cfg), "model": self.raw_model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
