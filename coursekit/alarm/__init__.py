@@ -4,7 +4,9 @@
   composite ``eval_chat_quality`` and the English lexicon;
 - ``gate``: ``CoherenceGate``, v2's rule (halt after ``patience`` degenerate samples in a row);
 - ``v3gate``: ``V3Gate``, per-axis floors and "k bad of the last n";
-- ``runlog``: the JSON Lines run-log format every runner writes and every back-test reads.
+- ``runlog``: the JSON Lines run-log format every runner writes and every back-test reads, and ``printable``
+  (log text made safe to print);
+- ``safefile``: files replaced atomically and durably (unique temp file, fsync, rename), for logs and checkpoints.
 
 Layer rule (enforced by import-linter, see pyproject.toml): the bottom layer. It imports the standard library
 only: no other coursekit layer, and neither torch nor matplotlib, so back-testing logs on a laptop needs neither.

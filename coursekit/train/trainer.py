@@ -10,7 +10,8 @@ A run trains a small GPT (coursekit.train.model) on the course's sources (course
 
 Files in ``cfg.out_dir`` (rank 0 writes them): ``config.json`` (the config, for ``--resume``),
 ``samples.jsonl`` (one record per sample, with tokens/s and MFU since the previous one), ``ckpt.pt``
-(periodic, at a halt and at the end), ``halt.json`` (the halt report) and ``summary.json``.
+(at step 0, periodic, at a halt and at the end), ``halt.json`` (the halt report), ``summary.json``,
+``resumes.json`` (what each resume changed) and ``.lock`` (the folder's lock, coursekit/train/runlock.py).
 
 Exit status: 0 when the run completes, 3 when the gate halts it (``EXIT_HALTED``), and 3 again when a halted
 run is resumed without ``continue_after_halt`` (it stays halted; nothing changes). Another trainer in the folder
