@@ -41,8 +41,18 @@ from coursekit.alarm.safefile import TMP_PREFIX, fsync_file
 from . import checkpoint as ckpt
 from .hardware import device_peak, mfu
 from .model import GPT
-from .runfiles import HALT_FILE, SUMMARY_FILE, ResumeRecord, RunFileError, append_resume, check_checkpoint, \
-    check_reports, read_resumes, restore_halt_file
+from .runfiles import (
+    CONFIG_FILE,
+    HALT_FILE,
+    SUMMARY_FILE,
+    ResumeRecord,
+    RunFileError,
+    append_resume,
+    check_checkpoint,
+    check_reports,
+    read_resumes,
+    restore_halt_file,
+)
 from .runlock import RunLock
 from .samplepath import SamplePath
 from .trainconfig import TrainConfig
@@ -52,7 +62,6 @@ __all__ = ["Run", "EXIT_COMPLETED", "EXIT_HALTED", "CONFIG_FILE", "HALT_FILE", "
 
 EXIT_COMPLETED = 0
 EXIT_HALTED = 3
-CONFIG_FILE = "config.json"
 RESUMABLE = {"max_steps", "device", "progress"}  # what --resume may change; anything else would be another run
 
 

@@ -25,13 +25,24 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .checkpoint import CKPT_FILE, write_json
+from coursekit.alarm.safefile import TMP_PREFIX
 
-__all__ = ["RunFileError", "read_json_file", "check_checkpoint", "check_halt_report", "check_reports",
-           "restore_halt_file", "ResumeRecord", "read_resumes", "append_resume", "RESUMES_FILE", "HALT_FILE",
+from .checkpoint import CKPT_FILE, write_json
+from .runlock import LOCK_FILE
+from .samplepath import SAMPLES_FILE
+
+__all__ = ["RunFileError", "written_by_a_run", "read_json_file", "check_checkpoint", "check_halt_report", "check_reports",
+           "restore_halt_file", "ResumeRecord", "read_resumes", "append_resume", "RESUMES_FILE", "CONFIG_FILE", "HALT_FILE",
            "SUMMARY_FILE"]
 
-HALT_FILE, SUMMARY_FILE, RESUMES_FILE = "halt.json", "summary.json", "resumes.json"
+CONFIG_FILE, HALT_FILE, SUMMARY_FILE, RESUMES_FILE = "config.json", "halt.json", "summary.json", "resumes.json"
+
+
+def written_by_a_run(name: str) -> bool:
+    """Whether a file of this name in a run folder is one a run writes (so a tool may delete it with the run)."""
+    fixed = {CONFIG_FILE, SAMPLES_FILE, CKPT_FILE, HALT_FILE, SUMMARY_FILE, RESUMES_FILE, LOCK_FILE}
+    return (name in fixed or name.startswith((TMP_PREFIX, "halt-step")) or
+            (name.endswith("-untrusted.json") and name.split("-")[0] + ".json" in (HALT_FILE, SUMMARY_FILE)))
 
 
 class RunFileError(ValueError):
