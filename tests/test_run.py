@@ -153,10 +153,17 @@ def test_a_crafted_halt_json_writes_nothing_outside_the_folder(tmp_path):
     out = tmp_path / "run"
     assert run(tiny_config(out, max_steps=10), sources={"clean": clean_source()}) == EXIT_COMPLETED
     (out / "halt.json").write_text(json.dumps({"step": "/../../escaped"}))
-    with pytest.warns(RuntimeWarning, match="halt.json disagrees with ckpt.pt"):
+    (out / "summary.json").write_text(json.dumps({"step": 500, "halted": False}))  # more than the checkpoint's 10
+    with pytest.warns(RuntimeWarning) as warned:
         assert run(tiny_config(out, max_steps=20), sources={"clean": clean_source()}, resume=True) == EXIT_COMPLETED
+    messages = [str(w.message) for w in warned]
+    assert any("halt.json disagrees with ckpt.pt" in m for m in messages)
+    assert any("summary.json disagrees with ckpt.pt (it claims step 500, the checkpoint is at 10)" in m
+               for m in messages)
     assert sorted(p.name for p in tmp_path.rglob("*") if "escaped" in p.name) == []
     assert (out / "halt-untrusted.json").exists() and not (out / "halt.json").exists()
+    assert json.loads((out / "summary-untrusted.json").read_text())["step"] == 500
+    assert json.loads((out / "summary.json").read_text())["step"] == 20  # the run's own, written at its end
 
 
 def test_a_garbage_or_stepless_halt_json_of_a_halted_run_is_rewritten_from_the_checkpoint(tmp_path, capsys):
