@@ -11,8 +11,10 @@
 
 Exit status: 0 on success, 2 on unreadable input or bad arguments (with a message on stderr), 1 when
 ``learner-notebooks --check`` finds a drifted or unclean notebook, 3 when ``train`` is halted by the gate,
-130 when ``train`` is interrupted (Ctrl-C; resume from its last checkpoint).
-Each subcommand is one ``_cmd_*`` function plus its parser in ``build_parser``.
+130 when ``train`` is interrupted (Ctrl-C; resume from its last checkpoint); the README's "Exit status" table
+lists every case. Options are checked before any work (coursekit/cli_options.py); text read from a log is
+printed with control characters escaped (``runlog.printable``, via ``preview``).
+Each subcommand is one ``_cmd_*`` function plus its parser in ``build_parser`` (``train``: coursekit/cli_train.py).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from coursekit.backtest.replay import (
     implied_steps_per_min,
 )
 from coursekit.backtest.sensitivity import SensitivityGrid, sensitivity
+from coursekit.cli_options import check_figure, check_output, describe_os_error, integer, number
+from coursekit.cli_train import TrainInputError, add_train_parser, cmd_train
 
 EXIT_OK = 0
 EXIT_DRIFT = 1  # learner-notebooks --check: a learner notebook differs from its solution's
@@ -160,6 +164,17 @@ def _backtest_json(
     return out
 
 
+def _check_outputs(figures: Sequence[str | None] = (), files: Sequence[str | None] = ()) -> None:
+    """Before any work: each figure's extension is one matplotlib writes, and every output's folder takes a file."""
+    try:
+        for path in figures:
+            check_figure(path)
+        for path in files:
+            check_output(path)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
     log = args.log or v1_log_path()
     try:
@@ -169,13 +184,16 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
         patience = DEFAULT_PATIENCE if args.patience is None else args.patience
         gate = {"v2": lambda: CoherenceGate(threshold, patience), "v3": V3Gate, "v4": V4Gate}[args.gate]()
-        if args.steps_per_min <= 0 or args.watts < 0:
-            raise ValueError(f"--steps-per-min must be > 0 and --watts >= 0, got {args.steps_per_min}, {args.watts}")
     except (TypeError, ValueError) as e:
         raise InputError(str(e)) from None
+    _check_outputs([args.plot, args.sensitivity_plot])
     report_bad = (lambda e: print(f"skipped {e}", file=sys.stderr)) if not args.json else None
+    # Streaming unless a figure or the sensitivity grid needs every decision: memory then stays flat
+    # whatever the log's length (benchmarks/bench_backtest.py measures this command).
+    keep = bool(args.plot or args.sensitivity or args.sensitivity_plot)
     with _reading_log(log):
-        result = backtest(log, gate, errors="skip" if args.skip_bad else "raise", on_error=report_bad)
+        result = backtest(log, gate, errors="skip" if args.skip_bad else "raise", on_error=report_bad,
+                          keep_decisions=keep)
     kill = result.last_step if args.kill_step is None else args.kill_step
     grid = sensitivity(result) if (args.sensitivity or args.sensitivity_plot) else None
     if args.json:
@@ -198,63 +216,19 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                 try:
                     make().savefig(path, dpi=120)
                 except OSError as e:
-                    raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+                    raise InputError(describe_os_error(e, path)) from None
                 print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
     return EXIT_OK
 
 
-# --- train ----------------------------------------------------------------------------------------------------
-
-_TRAIN_DEFAULTS = {"profile": "cpu", "scenario": "collapse", "runner": "firehose"}
-_RESUME_MAY_CHANGE = ("max_steps", "device")  # what --resume accepts along with it: the rest is the run's own
-
-
-def _train_config(args: argparse.Namespace):
-    from coursekit.train.trainer import (  # torch loads only for this command
-        CONFIG_FILE,
-        TrainConfig,
-        profile_config,
-    )
-
-    overrides = {k: getattr(args, k) for k in ("max_steps", "seed", "device") if getattr(args, k) is not None}
-    if args.resume is not None:
-        fixed = [f"--{k.replace('_', '-')}" for k in (*_TRAIN_DEFAULTS, "out", "seed", "sample_every", "extra_file")
-                 if getattr(args, k) not in (None, [])]  # fmt: skip
-        if fixed:
-            raise InputError(f"--resume continues a run as it was configured; {', '.join(fixed)} cannot change "
-                             f"(only --max-steps and --device can)")
-        path = f"{args.resume}/{CONFIG_FILE}"
-        try:
-            with open(path, encoding="utf-8") as fh:
-                saved = json.load(fh)
-        except OSError as e:
-            raise InputError(f"cannot resume {args.resume}: {path} is unreadable ({e.strerror or e})") from None
-        except json.JSONDecodeError as e:
-            raise InputError(f"cannot resume {args.resume}: {path} is not valid JSON ({e.msg})") from None
-        saved.update(overrides, out_dir=args.resume, progress=True)
-        return TrainConfig.from_dict(saved)
-    chosen = {k: getattr(args, k) or default for k, default in _TRAIN_DEFAULTS.items()}
-    out = args.out or f"runs/{chosen['profile']}-{chosen['scenario']}-{chosen['runner']}"
-    if args.sample_every is not None:
-        overrides["alarm"] = {"every": args.sample_every}
-    if args.extra_file:
-        overrides["extra_files"] = tuple(args.extra_file)
-    return profile_config(chosen["profile"], scenario=chosen["scenario"], runner=chosen["runner"], out_dir=out,
-                          **overrides)  # fmt: skip
+# --- train (coursekit/cli_train.py) -----------------------------------------------------------------------------
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from coursekit.train.trainer import main as train
-
     try:
-        cfg = _train_config(args)
-        return train(cfg, resume=args.resume is not None)
-    except (ValueError, FileExistsError, FileNotFoundError) as e:
+        return cmd_train(args)
+    except TrainInputError as e:
         raise InputError(str(e)) from None
-    except KeyboardInterrupt:
-        out = args.resume or args.out or "the run directory"
-        print(f"\ninterrupted; continue from the last checkpoint with: coursekit train --resume {out}", file=sys.stderr)
-        return 130
 
 
 # --- grade ----------------------------------------------------------------------------------------------------
@@ -287,8 +261,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 def _cmd_compare_gates(args: argparse.Namespace) -> int:
     from coursekit.backtest.gatereport import GATES, compare_gates, format_comparison
 
-    if args.steps_per_min <= 0 or args.watts < 0:
-        raise InputError(f"--steps-per-min must be > 0 and --watts >= 0, got {args.steps_per_min}, {args.watts}")
+    _check_outputs([args.plot])
     with _reading_log(args.log):
         try:
             reports = compare_gates(args.log, "v1" if args.log is None else None)
@@ -312,7 +285,7 @@ def _cmd_compare_gates(args: argparse.Namespace) -> int:
         try:
             fig.savefig(args.plot, dpi=120)
         except OSError as e:
-            raise InputError(f"cannot write {args.plot}: {e.strerror or e}") from None
+            raise InputError(describe_os_error(e, args.plot)) from None
         print(f"wrote {args.plot}", file=sys.stderr if args.json else sys.stdout)
     return EXIT_OK
 
@@ -328,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="the text to score (default: read stdin)")
     p.add_argument("--log", metavar="FILE", help="a JSON Lines run log: score each sample")
     p.add_argument("--skip-bad", action="store_true", help="with --log: skip malformed lines (reported on stderr)")
-    p.add_argument("--threshold", type=float, help="v2: degenerate below this total (30)")
+    p.add_argument("--threshold", type=number(low=0, high=100), help="v2: degenerate below this total (30)")
     p.add_argument("--gate", choices=GATE_NAMES, default="v2", help="v2 (total < 30), v3 (floors), v4 (+ signals)")
     p.add_argument("--json", action="store_true", help="one JSON object per sample instead of a table")
     p.set_defaults(func=_cmd_score)
@@ -342,11 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backtest", help="replay a run log through the gate: trigger, compute saved, why not earlier")
     p.add_argument("log", nargs="?", help="a JSON Lines run log (default: v1's reconstruction, data/v1/samples.jsonl)")
     p.add_argument("--gate", choices=GATE_NAMES, default="v2", help="v2 (5 in a row), v3 (5 of 10), v4 (5 of 13)")
-    p.add_argument("--threshold", type=float, help="v2: degenerate below this total (30)")
-    p.add_argument("--patience", type=int, help="v2: halt after this many in a row (5)")
-    p.add_argument("--steps-per-min", type=float, default=STATED_STEPS_PER_MIN, help="throughput (6, v1's stated)")
-    p.add_argument("--watts", type=float, default=GPU_WATTS, help="GPU power draw for the energy saved (130)")
-    p.add_argument("--kill-step", type=int, metavar="STEP", help="where the run really stopped (default: last sample)")
+    p.add_argument("--threshold", type=number(low=0, high=100), help="v2: degenerate below this total (30)")
+    p.add_argument("--patience", type=integer(low=1), help="v2: halt after this many in a row (5)")
+    p.add_argument("--steps-per-min", type=number(above=0), default=STATED_STEPS_PER_MIN, help="throughput (6, v1's stated)")
+    p.add_argument("--watts", type=number(low=0), default=GPU_WATTS, help="GPU power draw for the energy saved (130)")
+    p.add_argument("--kill-step", type=integer(low=0), metavar="STEP", help="where the run really stopped (default: last sample)")
     p.add_argument("--plot", metavar="PNG", help="save the back-test figure (scores, loss EMA, trigger, saving)")
     p.add_argument("--sensitivity", action="store_true", help="also print the trigger step over thresholds x patiences")
     p.add_argument("--sensitivity-plot", metavar="PNG", help="save the sensitivity heat map")
@@ -354,18 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object instead of the report")
     p.set_defaults(func=_cmd_backtest)
 
-    p = sub.add_parser("train", help="train the firehose GPT with the coherence gate wired in (exit 3: halted)")
-    p.add_argument("--profile", choices=["cpu", "rtx4090"], help="model size and cadence (cpu)")
-    p.add_argument("--scenario", choices=["collapse", "healthy"], help="with faulty sources, or clean only (collapse)")
-    p.add_argument("--runner", choices=["firehose", "legacy"], help="bandit curriculum or fixed phases (firehose)")
-    p.add_argument("--out", metavar="DIR", help="run directory (runs/PROFILE-SCENARIO-RUNNER)")
-    p.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its last checkpoint")
-    p.add_argument("--max-steps", type=int, metavar="N", help="steps in the whole run (profile's)")
-    p.add_argument("--seed", type=int, help="seed for init, data, curriculum and sampling (0)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (auto: cuda if available)")
-    p.add_argument("--sample-every", type=int, metavar="N", help="steps between gated samples (cpu 20, rtx4090 100)")
-    p.add_argument("--extra-file", action="append", metavar="TXT", help="your own text file as one more clean source")
-    p.set_defaults(func=_cmd_train)
+    add_train_parser(sub, _cmd_train)
 
     p = sub.add_parser("grade", help="grade a class: learner x exercise verdicts for a folder of learner notebooks")
     p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of them (one sub-folder per learner)")
@@ -378,8 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare-gates", help="v2's, v3's and v4's gates: where each fires on a log, false alarms on healthy logs")
     p.add_argument("log", nargs="?", help="a JSON Lines run log of a failing run (default: v1's reconstruction)")
-    p.add_argument("--steps-per-min", type=float, default=STATED_STEPS_PER_MIN, help="throughput (6, v1's stated)")
-    p.add_argument("--watts", type=float, default=GPU_WATTS, help="GPU power draw for the energy saved (130)")
+    p.add_argument("--steps-per-min", type=number(above=0), default=STATED_STEPS_PER_MIN, help="throughput (6, v1's stated)")
+    p.add_argument("--watts", type=number(low=0), default=GPU_WATTS, help="GPU power draw for the energy saved (130)")
     p.add_argument("--plot", metavar="PNG", help="save both gates on the log's timeline")
     p.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     p.set_defaults(func=_cmd_compare_gates)
@@ -390,7 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # argparse has printed the usage and the bad option (exit 2), or --help (0)
+        return e.code if isinstance(e.code, int) else EXIT_BAD_INPUT
     try:
         return args.func(args)
     except InputError as e:

@@ -193,4 +193,55 @@ def test_cli_backtest_bad_input_exits_2(tmp_path, capsys):
     assert main(["backtest", str(tmp_path / "missing.jsonl")]) == 2
     assert main(["backtest", "--threshold", "120"]) == 2
     assert main(["backtest", "--steps-per-min", "0"]) == 2
-    assert "got 0.0" in capsys.readouterr().err
+    assert "--steps-per-min: must be > 0, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", [["--steps-per-min", "nan"], ["--watts", "inf"], ["--watts", "-1"],
+                                    ["--threshold", "nan"], ["--patience", "0"], ["--kill-step", "-5"]])
+def test_cli_backtest_refuses_non_finite_and_out_of_range_options(option, capsys):
+    assert main(["backtest", *option]) == 2
+    err = capsys.readouterr().err
+    assert f"argument {option[0]}: must be" in err and "Traceback" not in err
+
+
+def test_cli_backtest_checks_the_figure_name_before_any_work(tmp_path, capsys, monkeypatch):
+    import coursekit.cli
+
+    monkeypatch.setattr(coursekit.cli, "backtest", lambda *a, **k: pytest.fail("the log was read before the check"))
+    assert main(["backtest", "--plot", str(tmp_path / "x.xyz")]) == 2
+    assert "('.xyz'); end its name in one of" in capsys.readouterr().err
+    (tmp_path / "adir").mkdir()
+    assert main(["backtest", "--plot", str(tmp_path / "adir")]) == 2  # used to write adir.png and say "wrote adir"
+    assert "(no extension)" in capsys.readouterr().err
+    assert main(["backtest", "--sensitivity-plot", str(tmp_path / "no" / "such" / "g.png")]) == 2
+    assert "the folder" in capsys.readouterr().err and "does not exist" in capsys.readouterr().err + "does not exist"
+
+
+def test_cli_backtest_streams_unless_a_figure_or_the_grid_needs_decisions(monkeypatch, tmp_path):
+    import coursekit.cli
+
+    kept = []
+
+    def spy(*args, **kw):
+        kept.append(kw["keep_decisions"])
+        return backtest(*args, **kw)
+
+    monkeypatch.setattr(coursekit.cli, "backtest", spy)
+    assert main(["backtest", "--json"]) == 0
+    assert main(["backtest", "--sensitivity"]) == 0
+    assert main(["backtest", "--plot", str(tmp_path / "v1.png")]) == 0
+    assert kept == [False, True, True]
+
+
+def test_cli_backtest_escapes_control_characters_in_texts(tmp_path, capsys):
+    # One degenerate sample, then a healthy one with an OSC title sequence, a right-to-left override and a lone
+    # surrogate (JSON escapes in the file): the healthy one resets the counter, so the report prints its text.
+    bad = " ".join(["region"] * 64)
+    good = r"\u001b]0;pwned\u0007 \u202e \ud800 the quick brown fox jumps over the lazy dog and more words"
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps({"step": 1, "source": "a", "text": bad}) + "\n"
+                    + '{"step": 2, "source": "s\\u001b[31m", "text": "' + good + '"}\n', encoding="utf-8")
+    assert main(["backtest", str(path)]) == 0  # a lone surrogate used to crash the print
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out  # no raw escape reaches the terminal
+    assert r"\x1b]0;pwned\x07" in out and r"\u202e" in out and r"\ud800" in out and r"s\x1b[31m" in out

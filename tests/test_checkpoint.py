@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from coursekit.train.checkpoint import (
+    CorruptCheckpoint,
     capture_rng,
     load_checkpoint,
     restore_rng,
@@ -42,7 +43,7 @@ def test_load_errors_name_the_file(tmp_path):
         load_checkpoint(junk)
     foreign = tmp_path / "foreign.pt"
     torch.save({"model": {}}, foreign)
-    with pytest.raises(ValueError, match="foreign.pt is not a coursekit checkpoint of format 1 \\(got None\\)"):
+    with pytest.raises(ValueError, match="foreign.pt is not a coursekit checkpoint of format 2 \\(got None\\)"):
         load_checkpoint(foreign)
 
 
@@ -59,3 +60,35 @@ def test_rng_states_restore_exactly(tmp_path):
     restore_rng(load_checkpoint(tmp_path / "c.pt")["rng"])
     again = (torch.rand(4), random.random())
     assert torch.equal(again[0], expected[0]) and again[1] == expected[1]
+
+
+def test_a_flipped_bit_anywhere_is_an_error_naming_the_file(tmp_path):
+    from faults import flip_bit
+
+    path = tmp_path / "ckpt.pt"
+    weights = torch.arange(64.0)
+    save_checkpoint(path, {"step": 3, "weights": weights})
+    offset = path.read_bytes().index(weights.numpy().tobytes()) + 17
+    flip_bit(path, offset, bit=5)  # one bit of weights[4]: torch.load reads it without complaint
+    with pytest.raises(CorruptCheckpoint, match="ckpt.pt is corrupt: its content does not match its sha256"):
+        load_checkpoint(path)
+
+
+def test_a_checkpoint_that_does_not_read_back_never_replaces_the_old_one(tmp_path, monkeypatch):
+    import coursekit.train.checkpoint as ckpt
+
+    path = tmp_path / "ckpt.pt"
+    save_checkpoint(path, {"step": 1})
+    real = torch.save
+    # A write that goes wrong silently (a bad disk, a bug): the bytes on disk are not what was digested.
+    monkeypatch.setattr(ckpt.torch, "save", lambda obj, fh: real({**obj, "step": 99}, fh))
+    with pytest.raises(CorruptCheckpoint, match="ckpt.pt is corrupt"):
+        save_checkpoint(path, {"step": 2})
+    monkeypatch.undo()
+    assert load_checkpoint(path)["step"] == 1 and sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.pt"]
+
+
+def test_write_json_refuses_nan(tmp_path):
+    with pytest.raises(ValueError, match="Out of range float"):
+        write_json(tmp_path / "a.json", {"x": float("inf")})
+    assert not list(tmp_path.iterdir())

@@ -78,3 +78,19 @@ def test_text_and_log_together_refused(tmp_path, capsys):
 
 def test_unknown_option_exits_2():
     assert run_cli("score", "--nope").returncode == 2
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "101", "x"])
+def test_score_threshold_must_be_a_finite_number_in_0_100(value, capsys):
+    # "nan" used to call a degenerate sample "ok" (every comparison with NaN is False)
+    assert main(["score", REGION8, "--threshold", value]) == EXIT_BAD_INPUT
+    assert "argument --threshold:" in capsys.readouterr().err
+
+
+def test_score_log_escapes_control_characters_and_lone_surrogates(tmp_path):
+    log = tmp_path / "s.jsonl"
+    log.write_text('{"step": 1, "source": "a", "text": "\\u001b]0;pwned\\u0007 \\u202eevil \\ud800"}\n')
+    done = run_cli("score", "--log", str(log))  # a real, UTF-8 stdout: the surrogate used to crash the print
+    assert done.returncode == 0, done.stderr
+    assert b"\x1b" not in done.stdout and "\u202e".encode() not in done.stdout
+    assert rb"\x1b]0;pwned\x07 \u202eevil \ud800" in done.stdout

@@ -14,8 +14,9 @@ def fake_train(monkeypatch):
     """Replace the trainer's main(): record the config and resume flag it gets, return a chosen status."""
     calls = []
 
-    def fake(cfg, resume=False):
+    def fake(cfg, resume=False, **kw):
         calls.append((cfg, resume))
+        fake.kw = kw
         return fake.status
 
     fake.status = 3
@@ -43,7 +44,7 @@ def test_defaults(fake_train):
 
 
 def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
-    def interrupted(cfg, resume=False):
+    def interrupted(cfg, resume=False, **kw):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(coursekit.train.trainer, "main", interrupted)
@@ -75,3 +76,59 @@ def test_a_short_real_run_then_resume(tmp_path, capsys):
     assert [r["step"] for r in read_log(f"{out}/samples.jsonl")[0]] == [2, 4, 6]
     summary = json.loads(open(f"{out}/summary.json").read())
     assert summary["step"] == 6 and summary["scenario"] == "healthy"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[1, 2]", "config.json must hold a JSON object, got list"),
+    ("{garbage", "config.json is not valid JSON (Expecting property name"),
+    ('{"max_steps": NaN}', "config.json is not valid JSON (NaN is not a JSON number)"),
+    ('{"warp": 9}', "config.json: unknown TrainConfig fields ['warp']"),
+])  # fmt: skip
+def test_resume_with_an_unusable_config_json_exits_2_naming_it(tmp_path, capsys, content, message):
+    (tmp_path / "config.json").write_text(content)
+    assert main(["train", "--resume", str(tmp_path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("option", [["--max-steps", "-1"], ["--seed", "-3"], ["--sample-every", "0"],
+                                    ["--continue-after-halt"]])
+def test_bad_train_options_exit_2(tmp_path, capsys, fake_train, option):
+    assert main(["train", "--out", str(tmp_path), *option]) == EXIT_BAD_INPUT
+    assert fake_train[0] == []  # refused before training
+    assert "--" in capsys.readouterr().err
+
+
+def test_a_full_disk_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    def full(cfg, **kw):
+        raise OSError(28, "No space left on device", f"{cfg.out_dir}/ckpt.pt")
+
+    monkeypatch.setattr(coursekit.train.trainer, "main", full)
+    assert main(["train", "--out", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == (f"coursekit train: cannot write {tmp_path}/ckpt.pt: No space left on device "
+                                       "(the disk is full: free some space)\n")
+
+
+def test_a_read_only_folder_is_one_clear_line(capsys):
+    from faults import small_tmpfs
+
+    with small_tmpfs(64 * 1024, read_only=True) as ro:
+        assert main(["train", "--out", str(ro / "run"), "--max-steps", "2"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("coursekit train: cannot write") and "Read-only file system" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_second_trainer_on_the_folder_exits_2(tmp_path, capsys):
+    from coursekit.train.runlock import RunLock
+
+    with RunLock.acquire(tmp_path):
+        assert main(["train", "--out", str(tmp_path), "--max-steps", "2"]) == EXIT_BAD_INPUT
+    assert "is in use by process" in capsys.readouterr().err
+
+
+def test_continue_after_halt_reaches_the_trainer(tmp_path, fake_train):
+    calls, _ = fake_train
+    (tmp_path / "config.json").write_text(json.dumps({"out_dir": str(tmp_path), "max_steps": 9}))
+    main(["train", "--resume", str(tmp_path), "--continue-after-halt", "--max-steps", "20"])
+    assert calls[0][0].max_steps == 20 and calls[0][1] and fake_train[1].kw == {"continue_after_halt": True}

@@ -41,6 +41,8 @@ def test_fresh_run_dir(tmp_path):
     assert fresh_run_dir(run).is_dir()
     (run / "samples.jsonl").write_text("old")
     (run / "halt-step40.json").write_text("{}")
+    for name in (".lock", "resumes.json", "halt-untrusted.json", ".tmp-abc123-ckpt.pt"):  # also a run's
+        (run / name).write_text("")
     assert list(fresh_run_dir(run).iterdir()) == []  # an earlier run's files are gone
     (run / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match=r"holds files that no run writes \(notes.txt\)"):

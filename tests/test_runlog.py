@@ -13,6 +13,7 @@ from coursekit.alarm.runlog import (
     read_log,
     rewind_log,
 )
+from coursekit.alarm.runlog import MAX_LINE_CHARS, printable
 
 
 def rec(step, text="some text here", **extra):
@@ -54,6 +55,9 @@ def test_writer_refuses_a_record_the_reader_would_reject(tmp_path):
         ('{"step": "300", "source": "wiki", "text": "x"}', "'step' must be int"),
         ('{"step": 300, "text": "x"}', "missing required key 'source'"),
         ('{"step": 300, "source": "w", "text": "x", "loss_ema": "low"}', "loss_ema"),
+        ('{"step": 300, "source": "w", "text": "x", "loss_ema": NaN}', "'loss_ema' must be finite, got nan"),
+        ('{"step": 300, "source": "w", "text": "x", "loss_ema": -Infinity}', "must be finite, got -inf"),
+        ('{"step": 300, "source": "w", "text": "' + "x" * MAX_LINE_CHARS + '"}', "longer than 1,048,576"),
         ('{"step": 100, "source": "w", "text": "again"}', "does not follow step 200"),
     ],
 )
@@ -110,3 +114,52 @@ def test_preview_flattens_and_cuts():
     assert preview("abcdefghij", 5) == "abcd…"  # 4 characters + the ellipsis = 5
     assert preview("abcdefghij", 6, ellipsis="...") == "abc..."
     assert preview("  \n", 28, empty="(empty)") == "(empty)"
+
+
+def test_a_huge_line_is_skipped_in_chunks_and_reading_goes_on():
+    # 5 MB of text on line 2 (MAX_LINE_CHARS is 1 MiB): a bad line with its number; line 3 is read as usual.
+    huge = '{"step": 150, "source": "w", "text": "' + "y" * 5_000_000 + '"}\n'
+    records, bad = read_log(io.StringIO(lines(rec(100)) + huge + lines(rec(200))), errors="skip")
+    assert [r["step"] for r in records] == [100, 200]
+    assert [b.lineno for b in bad] == [2] and "longer than" in bad[0].reason
+
+
+def test_a_line_of_exactly_the_limit_is_fine():
+    text = "z" * (MAX_LINE_CHARS - len('{"step": 1, "source": "w", "text": ""}'))
+    line = json.dumps({"step": 1, "source": "w", "text": text}, separators=(", ", ": "))
+    assert len(line) == MAX_LINE_CHARS
+    assert read_log(io.StringIO(line + "\r\n"))[0][0]["text"] == text
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("plain text, é ü 中文", "plain text, é ü 中文"),  # printable: unchanged
+    ("a\x1b[2Jb", "a\\x1b[2Jb"),  # ESC: the screen-clearing sequence is shown, not run
+    ("title \x1b]0;x\x07", "title \\x1b]0;x\\x07"),  # OSC ... BEL
+    ("rtl \u202e txt", "rtl \\u202e txt"),  # right-to-left override (format character)
+    ("lone \ud800", "lone \\ud800"),  # unencodable surrogate
+    ("tab\tnl\n", "tab\\x09nl\\x0a"),
+])  # fmt: skip
+def test_printable_escapes_control_and_format_characters(text, shown):
+    assert printable(text) == shown
+    printable(text).encode("utf-8")  # always encodable
+
+
+def test_rewind_on_a_full_disk_keeps_the_log_and_leaves_no_temp_file():
+    from faults import small_tmpfs
+
+    with small_tmpfs(64 * 1024) as disk:
+        path = disk / "s.jsonl"
+        path.write_text(lines(*(rec(100 * i, text="w" * 500) for i in range(1, 41))))  # ~21 KB
+        (disk / "filler").write_bytes(b"\0" * (disk_free(disk) - 4096))  # leave less room than the log needs
+        before = path.read_bytes()
+        with pytest.raises(OSError) as info:
+            rewind_log(path, last_step=3900)
+        assert info.value.errno == 28 and str(path) in str(info.value)
+        assert path.read_bytes() == before and sorted(p.name for p in disk.iterdir()) == ["filler", "s.jsonl"]
+
+
+def disk_free(folder):
+    import os
+
+    st = os.statvfs(folder)
+    return st.f_bavail * st.f_frsize

@@ -115,10 +115,10 @@ def test_resume_after_a_kill_repeats_and_loses_nothing(tmp_path):
     assert json.loads((part / "halt.json").read_text())["step"] == 90
 
 
-def test_resume_before_the_first_checkpoint_starts_over(tmp_path):
+def test_resume_before_the_first_periodic_checkpoint_starts_from_step_0(tmp_path):
     with pytest.raises(Killed):
         run(tiny_config(tmp_path, seed=2), on_step=kill_at(12))
-    assert not (tmp_path / "ckpt.pt").exists()
+    assert load_checkpoint(tmp_path / "ckpt.pt")["step"] == 0  # written before the first sample
     assert run(tiny_config(tmp_path, seed=2), resume=True) == EXIT_HALTED
     assert [r["step"] for r in read_log(tmp_path / "samples.jsonl")[0]] == list(range(5, 91, 5))
 
@@ -126,7 +126,7 @@ def test_resume_before_the_first_checkpoint_starts_over(tmp_path):
 def test_resume_a_halted_run_keeps_its_counter(tmp_path):
     run(tiny_config(tmp_path, seed=2))
     # The gate's counter is 5 and the model still loops: the very next sample halts it again.
-    assert run(tiny_config(tmp_path, seed=2, max_steps=200), resume=True) == EXIT_HALTED
+    assert run(tiny_config(tmp_path, seed=2, max_steps=200), resume=True, continue_after_halt=True) == EXIT_HALTED
     assert json.loads((tmp_path / "halt.json").read_text())["step"] == 95
     assert json.loads((tmp_path / "halt-step90.json").read_text())["consecutive"] == 5
     assert read_log(tmp_path / "samples.jsonl")[0][-1]["consecutive"] == 6

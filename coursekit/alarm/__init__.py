@@ -7,7 +7,9 @@
 - ``signals``: repetition, soup, markup and drift measures of one sample (compression ratio, repeated n-grams ...);
 - ``v4gate``: ``V4Gate`` and ``judge``, v3's floors plus one rule per signal (tuned on data/realworld/ dev);
 - ``falsealarm``: the false-alarm budget of a "k of the last n" gate, and the choice of k and n from it;
-- ``runlog``: the JSON Lines run-log format every runner writes and every back-test reads.
+- ``runlog``: the JSON Lines run-log format every runner writes and every back-test reads, and ``printable``
+  (log text made safe to print);
+- ``safefile``: files replaced atomically and durably (unique temp file, fsync, rename), for logs and checkpoints.
 
 Layer rule (enforced by import-linter, see pyproject.toml): the bottom layer. It imports the standard library
 only: no other coursekit layer, and neither torch nor matplotlib, so back-testing logs on a laptop needs neither.

@@ -6,7 +6,8 @@
 
 Every sample is scored again from its text (a log's own scores, if any, are ignored: the gate is defined on
 texts). The log is read one record at a time, so a million-sample log back-tests in constant memory with
-``keep_decisions=False`` (benchmarks/bench_backtest.py measures it). ``resets`` answers "why not earlier?": each
+``keep_decisions=False``, which ``coursekit backtest`` uses unless ``--plot`` or ``--sensitivity`` needs the
+decisions (benchmarks/bench_backtest.py measures both the library call and the command). ``resets`` answers "why not earlier?": each
 is the first sample at or above the threshold after a run of degenerate ones, which set the counter back to 0.
 """
 
@@ -20,7 +21,7 @@ from typing import Any, TextIO
 
 from coursekit.alarm.gate import CoherenceGate, GateDecision
 from coursekit.alarm.metrics import SampleScore
-from coursekit.alarm.runlog import MalformedLine, iter_log, preview
+from coursekit.alarm.runlog import MalformedLine, iter_log, preview, printable
 
 __all__ = [
     "KILL_STEP",
@@ -277,7 +278,8 @@ def format_report(
         out.append(textwrap.fill(why, 110))
         for r in held:
             out.append(
-                f"  {r.step:>8,}  {r.source:<6} {r.score.total:5.1f}  ended {r.run_length} from {r.run_start:<8,}  "
+                f"  {r.step:>8,}  {printable(r.source):<6} {r.score.total:5.1f}  ended {r.run_length} from "
+                f"{r.run_start:<8,}  "
                 f"{preview(r.text, 48, ellipsis='...')}"
             )
         if result.n_resets > len(result.resets):

@@ -25,6 +25,7 @@ from coursekit.alarm.runlog import read_log
 from coursekit.incident.v1firehose import V1_LOG
 from coursekit.train.checkpoint import CKPT_FILE
 from coursekit.train.gateaudit import gate_audit, gate_problem
+from coursekit.train.runfiles import written_by_a_run
 from coursekit.train.runners import RUNNERS
 from coursekit.train.samplepath import SAMPLES_FILE
 from coursekit.train.trainer import (
@@ -39,7 +40,8 @@ __all__ = ["LESSON_SAMPLE_EVERY", "collapse_config", "profile_changes", "fresh_r
            "halt_facts"]  # fmt: skip
 
 LESSON_SAMPLE_EVERY = 10  # the lesson's collapse run samples every 10 steps (the cpu profile: 20; v2: 100)
-RUN_FILES = {CONFIG_FILE, SAMPLES_FILE, HALT_FILE, SUMMARY_FILE, CKPT_FILE, V1_LOG}  # what fresh_run_dir may delete
+# What fresh_run_dir may delete: v1's log, and every file a run writes (runfiles.written_by_a_run).
+RUN_FILES = {CONFIG_FILE, SAMPLES_FILE, HALT_FILE, SUMMARY_FILE, CKPT_FILE, V1_LOG}
 
 
 def collapse_config(run_dir: str | Path, runner: str = "firehose") -> TrainConfig:
@@ -67,7 +69,7 @@ def fresh_run_dir(path: str | Path) -> Path:
     if path.exists():
         if not path.is_dir():
             raise ValueError(f"{path} is a file, not a run folder")
-        foreign = sorted(p.name for p in path.iterdir() if p.name not in RUN_FILES and not p.name.startswith("halt-"))
+        foreign = sorted(p.name for p in path.iterdir() if p.name not in RUN_FILES and not written_by_a_run(p.name))
         if foreign:
             raise ValueError(f"{path} holds files that no run writes ({', '.join(foreign)}); choose another folder")
         shutil.rmtree(path)

@@ -6,6 +6,7 @@
 - the loop: ``trainconfig`` (``TrainConfig`` and profiles), ``curriculum`` (the firehose bandit, the legacy
   schedule), ``run`` (a run's state), ``runners`` (the registered loops), ``samplepath`` (generate, score, log,
   ask the gate: the one path every runner calls), ``trainer`` (``main``), ``checkpoint``, ``hardware``;
+- the run folder: ``runlock`` (one trainer per folder), ``runfiles`` (its files read back, validated);
 - watching a run: ``trainreport`` (progress bar, summary), ``live`` (live plots), ``gateaudit`` (does a runner
   reach the gate?).
 

@@ -3,8 +3,20 @@
 ``Run`` builds the model, optimizer, data and the one sample path from a ``TrainConfig``, restores it on resume,
 and offers runners four calls: ``attach`` (the curriculum), ``next_step`` (periodic checkpoints), ``train_step``
 (one optimizer step on a source) and ``sample`` (the sample path: generate, score, log, ask the gate). It writes
-the run folder's files: ``config.json``, ``ckpt.pt``, ``halt.json`` and ``summary.json`` (samples.jsonl is the
-sample path's). ``coursekit.train.trainer.main`` creates a ``Run`` and hands it to the runner ``cfg.runner`` names.
+the run folder's files: ``config.json``, ``ckpt.pt``, ``halt.json``, ``summary.json`` and ``resumes.json``
+(samples.jsonl is the sample path's). ``coursekit.train.trainer.main`` creates a ``Run`` and hands it to the runner
+``cfg.runner`` names.
+
+Faults (each has a test in tests/test_run.py, most with a real ``kill -9`` from tests/faults.py):
+
+- the folder is locked (coursekit.train.runlock) for the run's whole life, so two trainers never share it;
+- a fresh run checkpoints at step 0, before its first sample, so a log without ``ckpt.pt`` beside it is an
+  anomaly that resume refuses, changing nothing;
+- the halting checkpoint holds the halt report, and is written before ``halt.json``: a resume after a kill
+  between the two finds the halt in the checkpoint, rewrites ``halt.json`` and exits 3 at the same step;
+- a halted run stays halted on resume (exit 3) unless ``continue_after_halt``; that, and a new ``max_steps``, are
+  recorded (``resumes.json``, ``config.json``), so resuming again after a kill keeps them;
+- every file is validated on load (coursekit.train.runfiles), and nothing read from one becomes a path.
 """
 
 from __future__ import annotations
@@ -13,7 +25,6 @@ import contextlib
 import dataclasses
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,9 +36,24 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from coursekit.alarm.runlog import read_log
 
+from coursekit.alarm.safefile import TMP_PREFIX, fsync_file
+
 from . import checkpoint as ckpt
 from .hardware import device_peak, mfu
 from .model import GPT
+from .runfiles import (
+    CONFIG_FILE,
+    HALT_FILE,
+    SUMMARY_FILE,
+    ResumeRecord,
+    RunFileError,
+    append_resume,
+    check_checkpoint,
+    check_reports,
+    read_resumes,
+    restore_halt_file,
+)
+from .runlock import RunLock
 from .samplepath import SamplePath
 from .trainconfig import TrainConfig
 from .trainreport import Progress
@@ -36,7 +62,6 @@ __all__ = ["Run", "EXIT_COMPLETED", "EXIT_HALTED", "CONFIG_FILE", "HALT_FILE", "
 
 EXIT_COMPLETED = 0
 EXIT_HALTED = 3
-CONFIG_FILE, HALT_FILE, SUMMARY_FILE = "config.json", "halt.json", "summary.json"
 RESUMABLE = {"max_steps", "device", "progress"}  # what --resume may change; anything else would be another run
 
 
@@ -60,12 +85,24 @@ class Run:
 
     def __init__(self, cfg: TrainConfig, device: str, *, tokenizer: Any = None, sources: dict | None = None,
                  on_step: Callable[[Run], None] | None = None,
-                 on_sample: Callable[[Run, dict[str, Any]], None] | None = None, resume: bool = False) -> None:
+                 on_sample: Callable[[Run, dict[str, Any]], None] | None = None, resume: bool = False,
+                 continue_after_halt: bool = False) -> None:
         self.cfg, self.device, self.on_step, self.on_sample = cfg, device, on_step, on_sample
         self.rank = dist.get_rank() if dist.is_initialized() else 0
         self.world = dist.get_world_size() if dist.is_initialized() else 1
         self.is_main = self.rank == 0
         self.out = Path(cfg.out_dir)
+        # First of all, before reading or writing anything in the folder: it is this run's alone (rank 0 holds it).
+        self.lock = RunLock.acquire(self.out) if self.is_main else None
+        try:
+            self._set_up(tokenizer, sources, resume, continue_after_halt)
+        except BaseException:
+            if self.lock is not None:
+                self.lock.release()
+            raise
+
+    def _set_up(self, tokenizer: Any, sources: dict | None, resume: bool, continue_after_halt: bool) -> None:
+        cfg, device = self.cfg, self.device
         if sources is None:
             tokenizer, sources = self._course_data(tokenizer)
         elif tokenizer is None:
@@ -102,7 +139,10 @@ class Run:
         self.curriculum: Any = None
         self._curriculum_state: dict | None = None
         self.halted = False
-        self._restore() if resume else self._start_fresh()
+        self.already_halted = False  # resumed from a halting checkpoint, not told to continue past it
+        self._halt_report: dict[str, Any] | None = None  # the halt this run's state holds (saved in ckpt.pt)
+        self._first_ckpt_due = False  # a fresh run checkpoints at step 0, before its first sample
+        self._restore(continue_after_halt) if resume else self._start_fresh()
         self.start_step, self.start_tokens = self.step, self.tokens
         self.progress = Progress(cfg.max_steps, self.step, f"{cfg.scenario}/{cfg.runner}", cfg.progress and self.is_main)
         self._t0 = time.perf_counter()
@@ -131,13 +171,26 @@ class Run:
                                       f"--resume {self.out}, or choose another --out")
         if self.is_main:
             ckpt.write_json(self.out / CONFIG_FILE, dataclasses.asdict(self.cfg))
+        self._first_ckpt_due = True
 
-    def _restore(self) -> None:
+    def _remove_temp_files(self) -> None:
+        # Writes killed mid-way leave unique temp files (coursekit.alarm.safefile); we hold the lock, so no
+        # other writer can own them.
+        for tmp in self.out.glob(TMP_PREFIX + "*"):
+            tmp.unlink(missing_ok=True)
+
+    def _restore(self, continue_after_halt: bool) -> None:
         path = self.out / ckpt.CKPT_FILE
-        if not path.exists():  # killed before its first checkpoint: start over, dropping the samples it logged
-            self.alarm.resume(None, 0)
-            return self._start_fresh(check=False)
+        if self.is_main:
+            self._remove_temp_files()
+        if not path.exists():
+            log = self.alarm.log_path
+            if log.exists() and log.stat().st_size > 0:  # a run checkpoints before its first sample
+                raise RunFileError(f"cannot resume {self.out}: {log} holds samples but there is no "
+                                   f"{ckpt.CKPT_FILE} beside it (deleted or moved?); nothing was changed")
+            return self._start_fresh(check=False)  # killed before its first checkpoint: nothing to keep
         state = ckpt.load_checkpoint(path)
+        check_checkpoint(state, path, self.source_names)
         # The saved config is rebuilt through TrainConfig first, so a field added since it was saved compares
         # at its default rather than as a difference.
         saved_cfg = dataclasses.asdict(TrainConfig.from_dict(state["config"]))
@@ -156,10 +209,31 @@ class Run:
         self._curriculum_state = state["curriculum"]
         self.step, self.loss_ema, self.tokens = state["step"], state["loss_ema"], state["tokens"]
         self.source_steps, self.elapsed_before = dict(state["source_steps"]), state["elapsed"]
+        resumes = read_resumes(self.out)
+        if self.world > 1:
+            dist.barrier()  # every rank has read resumes.json before rank 0 adds to it
+        halt = state["halt"]
+        continued = continue_after_halt or any(r.continue_after_halt and r.step == self.step for r in resumes)
+        if halt is not None and not continued:  # a halted run stays halted
+            self.already_halted = self.halted = True
+            self._halt_report = halt
+            self.alarm.resume(state["alarm"], self.step)
+            return
+        if self.cfg.max_steps < self.step:
+            raise ValueError(f"cannot resume {self.out} with max_steps {self.cfg.max_steps}: its checkpoint is "
+                             f"at step {self.step} already")
         self.alarm.resume(state["alarm"], self.step)
-        halt = self.out / HALT_FILE
-        if self.is_main and halt.exists():  # an earlier halt's report stays, renamed after its step
-            os.replace(halt, self.out / f"halt-step{json.loads(halt.read_text())['step']}.json")
+        if not self.is_main:
+            return
+        check_reports(self.out, self.step, halt)
+        append_resume(self.out, ResumeRecord(self.step, self.cfg.max_steps, self.cfg.device, continued))
+        ckpt.write_json(self.out / CONFIG_FILE, dataclasses.asdict(self.cfg))  # a later plain resume keeps these
+
+    def restore_halt_files(self) -> None:
+        """For a resumed run that is already halted: put back halt.json from the checkpoint if it is missing
+        or disagrees (a kill between the halting checkpoint and halt.json)."""
+        if self.is_main:
+            restore_halt_file(self.out, self.step, self._halt_report)
 
     def _share_halt(self, halt: bool) -> bool:
         flag = torch.tensor([int(halt)], device=self.device if dist.get_backend() == "nccl" else "cpu")
@@ -178,7 +252,8 @@ class Run:
     def next_step(self) -> bool:
         """Call at the top of the loop: takes a periodic checkpoint when one is due; False when no steps remain."""
         every = self.cfg.ckpt_every
-        if every and self.step > self.start_step and self.step % every == 0:
+        if self._first_ckpt_due or (every and self.step > self.start_step and self.step % every == 0):
+            self._first_ckpt_due = False
             self.save()
         return self.step < self.cfg.max_steps
 
@@ -224,6 +299,9 @@ class Run:
         """The runner's call into THE sample path (generate -> score -> log -> gate); True means halt."""
         extra = self._throughput() if self.alarm.due(self.step) and self.is_main else None
         self.halted = self.alarm.after_step(self.step, self.raw_model, self.sources[name], self.loss_ema, extra)
+        if self.halted and self.is_main:
+            self._halt_report = {**self.alarm.report(), "checkpoint": str(self.out / ckpt.CKPT_FILE),
+                                 "exit_status": EXIT_HALTED}
         if extra is not None:  # a sample was just taken: show its score and the gate's counter at once
             self.progress.show(self.loss_ema, name, self.alarm.last, self.cfg.alarm.patience)
             if self.on_sample is not None:
@@ -247,28 +325,33 @@ class Run:
             dist.all_gather_object(data_rng, self.data_gen.get_state())
         if not self.is_main:
             return
+        fsync_file(self.alarm.log_path)  # the samples up to here outlive a power cut, as the checkpoint will
         ckpt.save_checkpoint(self.out / ckpt.CKPT_FILE, {
             "step": self.step, "config": dataclasses.asdict(self.cfg), "model": self.raw_model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "curriculum": None if self.curriculum is None else self.curriculum.state_dict(),
             "alarm": self.alarm.state_dict(), "data_rng": data_rng, "rng": ckpt.capture_rng(),
             "loss_ema": self.loss_ema, "tokens": self.tokens, "source_steps": self.source_steps,
-            "elapsed": self.elapsed(),
+            "elapsed": self.elapsed(), "halt": self._halt_report if self.halted else None,
         })  # fmt: skip
 
     def elapsed(self) -> float:
         return self.elapsed_before + time.perf_counter() - self._t0
 
     def finish(self) -> dict[str, Any]:
-        """After the runner returns: the final checkpoint, halt.json if halted, and the summary."""
-        self.save()
+        """After the runner returns: the final checkpoint (holding the halt report if halted), then halt.json,
+        then the summary. A resumed run that was already halted writes no checkpoint: it changes nothing."""
+        if not self.already_halted:
+            self.save()
         status = EXIT_HALTED if self.halted else EXIT_COMPLETED
         if not self.is_main:
             return {"exit_status": status}
         files = [str(self.alarm.log_path), str(self.out / ckpt.CKPT_FILE)]
-        if self.halted:
-            report = {**self.alarm.report(), "checkpoint": files[1], "exit_status": status}
-            ckpt.write_json(self.out / HALT_FILE, report)
+        if self.already_halted:
+            self.restore_halt_files()
+            files.append(str(self.out / HALT_FILE))
+        elif self.halted:
+            ckpt.write_json(self.out / HALT_FILE, self._halt_report)
             files.append(str(self.out / HALT_FILE))
         records = read_log(self.alarm.log_path)[0] if self.alarm.log_path.exists() else []
         wall = time.perf_counter() - self._t0
@@ -294,3 +377,5 @@ class Run:
     def close(self) -> None:
         self.progress.close()
         self.alarm.close()
+        if self.lock is not None:
+            self.lock.release()

@@ -10,9 +10,15 @@ A run trains a small GPT (coursekit.train.model) on the course's sources (course
 
 Files in ``cfg.out_dir`` (rank 0 writes them): ``config.json`` (the config, for ``--resume``),
 ``samples.jsonl`` (one record per sample, with tokens/s and MFU since the previous one), ``ckpt.pt``
-(periodic, at a halt and at the end), ``halt.json`` (the halt report) and ``summary.json``.
+(at step 0, periodic, at a halt and at the end), ``halt.json`` (the halt report), ``summary.json``,
+``resumes.json`` (what each resume changed) and ``.lock`` (the folder's lock, coursekit/train/runlock.py).
 
-Exit status: 0 when the run completes, 3 when the gate halts it (``EXIT_HALTED``).
+Exit status: 0 when the run completes, 3 when the gate halts it (``EXIT_HALTED``), and 3 again when a halted
+run is resumed without ``continue_after_halt`` (it stays halted; nothing changes). Another trainer in the folder
+(``RunFolderBusy``), a corrupt checkpoint (``CorruptCheckpoint``) or a file of the folder that cannot be used
+(``RunFileError``) raise ``ValueError`` subclasses naming the file; a full or read-only disk raises ``OSError``.
+Run folders are owned by one process at a time (coursekit/train/runlock.py) and read back checked
+(coursekit/train/runfiles.py); resume after ``kill -9`` at any moment halts at the step an uninterrupted run does.
 
 DDP: launched with ``torchrun``, every rank trains on its own batches; the loss is averaged across ranks each
 step so that every rank's curriculum makes the same choices; rank 0 samples and decides and the sample path
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -41,13 +48,15 @@ __all__ = ["TrainConfig", "PROFILES", "profile_config", "Run", "main", "EXIT_COM
 
 def main(cfg: TrainConfig, *, resume: bool = False, tokenizer: Any = None, sources: dict | None = None,
          on_step: Callable[[Run], None] | None = None,
-         on_sample: Callable[[Run, dict[str, Any]], None] | None = None) -> int:
+         on_sample: Callable[[Run, dict[str, Any]], None] | None = None, continue_after_halt: bool = False) -> int:
     """Run (or with ``resume``, continue) the training run ``cfg`` describes; returns the exit status (0 or 3).
 
     ``tokenizer`` and ``sources`` replace the course's data (tests use tiny ones); ``on_step(run)`` is called
     after every training step, before that step's sample (tests use it to kill a run at a chosen step);
     ``on_sample(run, record)`` on rank 0 right after each sample is logged and shown to the gate, with the record
     just written to samples.jsonl (``record["halt"]`` is the gate's verdict): send samples to a dashboard here.
+    ``continue_after_halt`` (with ``resume``): train on past the halt the checkpoint records (it is recorded in
+    resumes.json, so a later resume after a kill continues too); without it a halted run stays halted (3).
     """
     if not isinstance(cfg, TrainConfig):
         raise TypeError(f"main() expects a TrainConfig, got {type(cfg).__name__}")
@@ -68,9 +77,14 @@ def main(cfg: TrainConfig, *, resume: bool = False, tokenizer: Any = None, sourc
         torch.set_num_threads(cfg.threads)
     try:
         run = Run(cfg, device, tokenizer=tokenizer, sources=sources, on_step=on_step, on_sample=on_sample,
-                  resume=resume)
+                  resume=resume, continue_after_halt=continue_after_halt)
         try:
-            RUNNERS[cfg.runner](run)
+            if run.already_halted:
+                if run.is_main:
+                    print(f"coursekit train: {cfg.out_dir} halted at step {run.step} and stays halted (exit 3); "
+                          "resume with --continue-after-halt to train past the halt", file=sys.stderr)
+            else:
+                RUNNERS[cfg.runner](run)
             summary = run.finish()
         finally:
             run.close()
