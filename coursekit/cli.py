@@ -23,7 +23,6 @@ import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 
 from coursekit.alarm.gate import DEFAULT_PATIENCE, CoherenceGate
 from coursekit.alarm.metrics import DEFAULT_THRESHOLD, SampleScore, eval_chat_quality
@@ -257,24 +256,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from coursekit.course.grading import (  # nbclient only loads for this command
-        collect,
-        grade,
-    )
+    from coursekit.course.grader import command  # nbclient only loads for this command
 
     try:
-        if not collect(args.paths):
-            raise InputError("no .ipynb notebooks found under " + " ".join(args.paths))
-    except FileNotFoundError as e:
+        return command.run(args)
+    except ValueError as e:
         raise InputError(str(e)) from None
-    report = grade(args.paths, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, jobs=args.jobs)
-    markdown = report.to_markdown()
-    print(markdown, end="")
-    for path, text in ((args.csv, report.to_csv()), (args.markdown, markdown)):
-        if path:
-            Path(path).write_text(text, encoding="utf-8")
-            print(f"wrote {path}", file=sys.stderr)
-    return EXIT_OK
 
 
 # --- compare-gates --------------------------------------------------------------------------------------------
@@ -361,14 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra-file", action="append", metavar="TXT", help="your own text file as one more clean source")
     p.set_defaults(func=_cmd_train)
 
-    p = sub.add_parser("grade", help="grade a class: learner x exercise verdicts for a folder of learner notebooks")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of them (one sub-folder per learner)")
-    p.add_argument("--cell-timeout", type=float, default=60, metavar="S", help="seconds a cell may run (60)")
-    p.add_argument("--notebook-timeout", type=float, default=300, metavar="S", help="seconds a notebook may run (300)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (1); one kernel each")
-    p.add_argument("--csv", metavar="FILE", help="also write one row per learner x exercise as CSV")
-    p.add_argument("--markdown", metavar="FILE", help="also write the table and free-text answers as Markdown")
-    p.set_defaults(func=_cmd_grade)
+    from coursekit.course.grader.command import add_parser as add_grade_parser  # argparse only: no nbclient yet
+
+    add_grade_parser(sub).set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("compare-gates", help="v2's gate against v3's: where each fires on a log, false alarms on healthy logs")
     p.add_argument("log", nargs="?", help="a JSON Lines run log of a failing run (default: v1's reconstruction)")

@@ -1,7 +1,7 @@
 """Plain-data values across the kernel boundary: what a learner's kernel may hand the grader, and back.
 
 The learner's kernel only *produces* values; the grader judges them in its own process. Everything that
-crosses goes through this codec as JSON: numbers, strings, lists, tuples, dicts with string keys, ``...``,
+crosses goes through this codec as JSON: numbers, strings, lists, tuples, sets, dicts, ``...``,
 NumPy arrays, and the few coursekit dataclasses an exercise passes (``SampleScore``). A function is sent as a
 name only ({"$fn": name}): the grader calls it back through the kernel and only its results cross again.
 Nothing here imports a module or builds an object named by the data (no pickle), so decoding a hostile payload
@@ -60,9 +60,11 @@ def _to_plain(value: Any, depth: int) -> Any:
     if isinstance(value, (list, tuple)):
         items = [_to_plain(v, depth + 1) for v in value]
         return items if isinstance(value, list) else {"$tuple": items}
+    if isinstance(value, (set, frozenset)):
+        return {"$set": [_to_plain(v, depth + 1) for v in value]}
     if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise CodecError("a dict whose keys are not all strings")
+        if not all(isinstance(k, str) for k in value):  # any other keys: as pairs
+            return {"$map": [[_to_plain(k, depth + 1), _to_plain(v, depth + 1)] for k, v in value.items()]}
         return {"$dict": {k: _to_plain(v, depth + 1) for k, v in value.items()}}
     kind = type(value).__name__
     if type(value).__module__ == "numpy":  # a NumPy scalar or array, by its plain-data form
@@ -71,7 +73,10 @@ def _to_plain(value: Any, depth: int) -> Any:
         return _to_plain(value.item(), depth + 1)
     classes = _dataclasses()
     if kind in classes and type(value) is classes[kind]:
-        return {"$dc": kind, "fields": _to_plain(dict(vars(value)), depth + 1)}
+        import dataclasses
+
+        return {"$dc": kind, "fields": {f.name: _to_plain(getattr(value, f.name), depth + 1)
+                                        for f in dataclasses.fields(value)}}  # fmt: skip
     if callable(value):
         return {"$fn": getattr(value, "__name__", "?")}
     raise CodecError(f"a {kind} cannot be judged outside the kernel")
@@ -98,6 +103,13 @@ def _from_plain(data: Any, depth: int) -> Any:
         return tuple(_from_plain(data["$tuple"], depth + 1))
     if "$dict" in data and isinstance(data["$dict"], dict):
         return {str(k): _from_plain(v, depth + 1) for k, v in data["$dict"].items()}
+    try:
+        if isinstance(data.get("$set"), list):
+            return {_from_plain(v, depth + 1) for v in data["$set"]}
+        if isinstance(data.get("$map"), list):
+            return {_from_plain(k, depth + 1): _from_plain(v, depth + 1) for k, v in data["$map"]}
+    except (TypeError, ValueError) as e:  # an unhashable key, a pair that is not a pair
+        raise CodecError(f"malformed set or mapping: {e}") from None
     if data.get("$ellipsis") is True:
         return Ellipsis
     if isinstance(data.get("$float"), str) and data["$float"] in ("nan", "inf", "-inf"):
@@ -110,7 +122,10 @@ def _from_plain(data: Any, depth: int) -> Any:
         import numpy as np
 
         try:
-            return np.array(_from_plain(data["$array"], depth + 1), dtype=np.dtype(data["dtype"]))
+            dtype = np.dtype(data["dtype"])
+            if dtype.kind not in "biufcU":  # numbers, booleans and text only: never object arrays
+                raise TypeError(f"dtype {dtype} is not plain data")
+            return np.array(_from_plain(data["$array"], depth + 1), dtype=dtype)
         except (TypeError, ValueError) as e:
             raise CodecError(f"malformed array: {e}") from None
     cls = _dataclasses().get(data.get("$dc"))  # type: ignore[arg-type]

@@ -9,7 +9,9 @@ What each platform gets (docs/instructor_guide.md, "Grading safely", says the sa
   the kernel cannot leave; after each learner every process of that uid is killed and the kill verified.
 - No working bwrap (no user namespaces, not Linux): a WEAKER confinement, announced on stderr, never silent:
   the private copy as working directory, a scrubbed environment and the rlimits, but other files readable and
-  the network on; leftover processes are found by a token in their environment (and by uid as root).
+  the network on; leftover processes are found by a token in their environment (and by uid as root, when the
+  slot's uid can reach the Python interpreter; if not, e.g. pyenv under /root, the kernel keeps root's uid and
+  the announcement says so).
 
 Everywhere: rlimits on address space, CPU seconds, processes and file size (launch.py), a scrubbed environment,
 the submission folder off the grader's own ``sys.path``.
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Limits", "Sandbox", "sandbox_available", "private_copy", "leftovers", "kill_leftovers", "TOKEN_ENV"]
+__all__ = ["Limits", "Sandbox", "sandbox_available", "uid_can_run_python", "private_copy", "leftovers", "kill_leftovers", "TOKEN_ENV"]
 
 TOKEN_ENV = "COURSEKIT_SANDBOX"  # every learner process carries its grading's token: how leftovers are found
 UID_BASE = 61000  # as root, grading slot N runs as uid UID_BASE + N (no /etc/passwd entry needed)
@@ -39,7 +41,7 @@ class Limits:
     """Per-kernel resource limits (0: not limited)."""
 
     address_space: int = 8 * 2**30  # bytes; PyTorch reserves much address space it never touches
-    cpu_seconds: int = 600
+    cpu_seconds: int = 0  # 0 here: the runner sets (notebook + cell limit) x cores, a backstop to the wall clock
     processes: int = 128
     file_size: int = 256 * 2**20
 
@@ -58,6 +60,17 @@ def sandbox_available() -> str | None:
     if done.returncode != 0:
         return f"bwrap cannot create namespaces here ({done.stderr.strip()[:200]})"
     return None
+
+
+@lru_cache(maxsize=1)
+def uid_can_run_python() -> bool:
+    """Whether a slot's uid can start this Python outside a sandbox (pyenv under /root, say, it cannot)."""
+    launch = [sys.executable, "-I", str(Path(__file__).with_name("launch.py")), "--uid", str(UID_BASE), "--",
+              sys.executable, "-c", "pass"]  # fmt: skip
+    try:
+        return subprocess.run(launch, capture_output=True, timeout=30, cwd="/").returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def _namespaces() -> list[str]:

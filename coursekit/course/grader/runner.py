@@ -14,6 +14,7 @@ import math
 import os
 import queue
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,10 +22,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .confine import UID_BASE, Limits, kill_leftovers, private_copy, sandbox_available
+from .confine import UID_BASE, Limits, kill_leftovers, private_copy, sandbox_available, uid_can_run_python
 from .discovery import Submission, collect, lesson_of, problems_of, UnknownLesson
 from .judge import ERROR, TIMED_OUT, VERDICTS
 from .report import GradeReport, Verdict
@@ -56,7 +57,9 @@ class GradeOptions:
 def confinement_note() -> str:
     """One line for stderr: how kernels are confined here (weaker confinement is always announced)."""
     why = sandbox_available()
-    who = "each grading slot's own uid" if os.geteuid() == 0 else "your own user"
+    who = "your own user"
+    if os.geteuid() == 0:
+        who = "each grading slot's own uid" if why is None or uid_can_run_python() else "ROOT (the slot's uid cannot reach Python)"
     if why is None:
         return f"confinement: bubblewrap sandbox (no network, private copy, own PID namespace), {who}, rlimits"
     return (f"WARNING: weaker confinement: {why}; kernels run as {who} with rlimits and a private working copy, "
@@ -79,7 +82,8 @@ def _labels(sub: Submission) -> list[str] | None:
 
 def grade_notebook(sub: Submission, opts: GradeOptions, slot: int = 0, hidden: Iterable[Path] = ()) -> list[Verdict]:
     """Every exercise's verdict for one notebook; whatever goes wrong is this learner's error, never raised."""
-    uid = UID_BASE + slot if os.geteuid() == 0 else None
+    sandboxed = sandbox_available() is None
+    uid = UID_BASE + slot if os.geteuid() == 0 and (sandboxed or uid_can_run_python()) else None
     token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as tmp:
         tmp_path = Path(tmp)
@@ -89,14 +93,15 @@ def grade_notebook(sub: Submission, opts: GradeOptions, slot: int = 0, hidden: I
             private_copy(sub.folder, work, uid)
         except OSError as e:
             return _error(sub, f"cannot copy the learner's folder: {e}", _labels(sub))
+        _share_tokenizer_cache(work / ".cache" / "coursekit", uid)
         runtime.mkdir(mode=0o700)
         if uid is not None:
             os.chown(runtime, uid, uid)
         notebook = work / (sub.notebook.relative_to(sub.folder) if sub.folder != sub.notebook else sub.notebook.name)
         job = {"notebook": str(notebook), "cell_timeout": opts.cell_timeout, "notebook_timeout": opts.notebook_timeout,
                "sandbox": {"workdir": str(work), "runtime": str(runtime), "hidden": [str(p) for p in hidden],
-                           "limits": asdict(opts.limits), "uid": uid, "token": token,
-                           "use_bwrap": sandbox_available() is None}}  # fmt: skip
+                           "limits": asdict(_with_cpu_backstop(opts)), "uid": uid, "token": token,
+                           "use_bwrap": sandboxed}}  # fmt: skip
         limit = 2 * opts.notebook_timeout + opts.cell_timeout + MARGIN_S
         proc = subprocess.Popen([sys.executable, "-P", "-m", "coursekit.course.grader.worker"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp, start_new_session=True)  # fmt: skip
@@ -113,6 +118,31 @@ def grade_notebook(sub: Submission, opts: GradeOptions, slot: int = 0, hidden: I
             for v in verdicts:
                 v.message += f" [{len(survivors)} learner process(es) survived SIGKILL: {survivors}]"
         return verdicts
+
+
+def _share_tokenizer_cache(dest: Path, uid: int | None) -> None:
+    """A copy of the instructor's trained course tokenizers in the kernel's own home (``~/.cache/coursekit``):
+    without it every learner's kernel would train the tokenizer again, minutes of CPU each."""
+    from coursekit.train.tokenizer import default_cache_dir
+
+    cached = sorted(default_cache_dir().glob("bpe-*.json")) if default_cache_dir().is_dir() else []
+    if not cached:
+        return
+    dest.mkdir(parents=True, exist_ok=True)
+    for src in cached:
+        if src.is_file() and not src.is_symlink():
+            shutil.copyfile(src, dest / src.name)
+    if uid is not None:
+        for path in (dest.parent, dest, *dest.iterdir()):
+            os.chown(path, uid, uid)
+
+
+def _with_cpu_backstop(opts: GradeOptions) -> Limits:
+    """The limits, with CPU seconds (if not set) at what every core could burn in the wall-clock limits."""
+    if opts.limits.cpu_seconds:
+        return opts.limits
+    cpu = math.ceil((2 * opts.notebook_timeout + opts.cell_timeout) * (os.cpu_count() or 1))
+    return replace(opts.limits, cpu_seconds=cpu)
 
 
 def _verdicts(sub: Submission, out: bytes, err: bytes, code: int | None, limit: float) -> list[Verdict]:

@@ -28,7 +28,7 @@ from .discovery import UnknownLesson, lesson_of, problems_of
 from .inkernel import MARK
 from .judge import CallTimedOut, KernelGone, cell_status, judge
 
-GRACE_S = 5  # past a cell's limit and its interrupt: a cell that ignores interrupts has wedged the kernel
+GRACE_S = 10  # past a cell's limit and its interrupt: a cell that ignores interrupts has wedged the kernel
 
 
 class ConfinedKernelManager(AsyncKernelManager):
@@ -58,6 +58,9 @@ class Session:
         km = ConfinedKernelManager(kernel_name="python3", transport="ipc", ip=str(self.sandbox.runtime / "k"),
                                    connection_file=str(self.sandbox.runtime / "kernel.json"))  # fmt: skip
         km.sandbox = self.sandbox
+        # Interrupt by message: a SIGINT to the sandbox's process group would reach bubblewrap, not the kernel,
+        # and stop the whole sandbox; ipykernel interrupts itself when asked on its control channel.
+        km.kernel_spec.interrupt_mode = "message"
         self.nb = nbformat.read(job["notebook"], as_version=4)
         self.client = NotebookClient(self.nb, km=km, timeout=self.cell_timeout, interrupt_on_timeout=True,
                                      allow_errors=True, kernel_name="python3",
@@ -76,11 +79,11 @@ class Session:
         self.client.timeout = max(1, int(timeout))
         try:
             await asyncio.wait_for(self.client.async_execute_cell(cell, len(self.nb.cells)), timeout + GRACE_S)
-        except asyncio.TimeoutError:
+        except (asyncio.TimeoutError, DeadKernelError) as e:
+            # nbclient reports our own cancellation at the grace limit as a dead kernel: ask the process itself
             self.wedged = True
-            raise CallTimedOut("it ignored the interrupt at its time limit") from None
-        except DeadKernelError as e:
-            self.wedged = True
+            if isinstance(e, asyncio.TimeoutError) or await self.client.km.is_alive():
+                raise CallTimedOut("it ignored the interrupt at its time limit") from None
             raise KernelGone(f"the kernel died: {e}"[:300]) from None
         except Exception:  # CellExecutionError with allow_errors: the outputs say what happened
             pass
@@ -100,8 +103,6 @@ class Session:
         code = f"from coursekit.course.grader.inkernel import values as _ck_values\n_ck_values({names!r}, globals())"
         cell = await self._run(code, self.cell_timeout)
         payload = self.reply(cell)
-        if os.environ.get("CK_DEBUG"):
-            print("SNAP", cell.get("outputs"), file=sys.stderr)
         values = payload.get("values") if payload else None
         return values if isinstance(values, dict) else None
 
@@ -139,7 +140,7 @@ class Session:
         names = sorted({n for p in problems.values() for n in p.names})
         cells, values, stopped, fatal = [], {}, None, None
         start = time.monotonic()
-        async with self.client.async_setup_kernel(stdout=subprocess.DEVNULL, stderr=None if os.environ.get("CK_DEBUG") else subprocess.DEVNULL):
+        async with self.client.async_setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
             try:
                 for index, cell in enumerate(self.nb.cells):
                     if cell.cell_type != "code":
@@ -159,8 +160,6 @@ class Session:
             except KernelGone as e:
                 fatal = str(e)
             self.judge_deadline = time.monotonic() + self.notebook_timeout
-            if os.environ.get("CK_DEBUG"):
-                print("JUDGE", values, stopped, fatal, file=sys.stderr)
             verdicts = await judge(module, problems, values, cells, stopped, fatal, self)
         return {"module": module, "verdicts": verdicts}
 
