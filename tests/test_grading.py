@@ -16,7 +16,7 @@ One grading run (module fixture, two kernels at a time) over a folder with one l
              notebook into its free-text answer, a csv.py beside the notebook
                                                                    -> all not attempted; nobody else affected,
                                                                       no file changed, no process left
-    trudy|![x](http://e.vil/x.png)   the solution, with a free-text answer that is a spreadsheet formula and
+    trudy|![x](https:e.vil)<img ...>   the solution, with a free-text answer that is a spreadsheet formula and
              Markdown (a fake row and heading)                      -> escaped in both reports
     walt     lesson 03's solution, but Q1 wraps the reference, Q2 imports it, Q3's function loops forever, and
              Q4's check cell is deleted                             -> Q1, Q2 failed "calls the reference", Q3 and
@@ -52,7 +52,7 @@ LEARNER = json.loads((ROOT / "notebooks" / NAME).read_text())
 LESSON03 = "03_building_the_metrics.ipynb"
 SOLUTION03 = json.loads((ROOT / "notebooks" / "solutions" / LESSON03).read_text())
 LABELS = list(problems_of("coursekit.course.lessons.lesson02"))  # "Lesson 02 · Q1" ... "Lesson 02 · Q6"
-TRUDY = "trudy|![x](http://e.vil/x.png)"
+TRUDY = "trudy|![x](https:e.vil)<img src=x onerror=y>"  # no slash: a folder name
 FORMULA = '=HYPERLINK("http://e.vil/")\n| fake | row |\n## A fake heading. Two sentences.'
 MARKER = "ck13-daemon-" + secrets.token_hex(6)  # names the hostile daemon's command line, to look for it after
 
