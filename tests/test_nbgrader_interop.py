@@ -51,7 +51,8 @@ def test_autograde_gives_the_right_marks(course):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        empty, solved = gb.find_submission("course", "empty"), gb.find_submission("course", "solved")
+        stem = LESSON.removesuffix(".ipynb")
+        empty, solved = (gb.find_submission_notebook(stem, "course", student) for student in ("empty", "solved"))
         # lesson 00 has two exercises, one check cell each, 1 point each: 0/2 untouched, 2/2 solved
         assert (empty.score, empty.max_score) == (0.0, 2.0)
         assert (solved.score, solved.max_score) == (2.0, 2.0)
