@@ -8,6 +8,8 @@
     coursekit train --profile cpu --scenario collapse --out runs/demo   # train until done or halted
     coursekit train --resume runs/demo           # continue a stopped, killed or halted run
     coursekit compare-gates [LOG] [--plot g.png] # v2's gate against v3's, on a log and on healthy logs
+    coursekit grade submissions/ --csv g.csv     # grade a class (coursekit/course/grader/command.py)
+    coursekit otter-export --out otter/          # the solution notebooks in otter-grader's assign format
 
 Exit status: 0 on success, 2 on unreadable input or bad arguments (with a message on stderr), 1 when
 ``learner-notebooks --check`` finds a drifted or unclean notebook, 3 when ``train`` is halted by the gate,
@@ -255,11 +257,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
 # --- grade ----------------------------------------------------------------------------------------------------
 
 
-def _cmd_grade(args: argparse.Namespace) -> int:
-    from coursekit.course.grader import command  # nbclient only loads for this command
-
+def _cmd_course(args: argparse.Namespace) -> int:
+    """grade and otter-export: their modules parse, check (ValueError: exit 2) and run; nbclient loads only then."""
     try:
-        return command.run(args)
+        return args.run(args)
     except ValueError as e:
         raise InputError(str(e)) from None
 
@@ -348,9 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra-file", action="append", metavar="TXT", help="your own text file as one more clean source")
     p.set_defaults(func=_cmd_train)
 
-    from coursekit.course.grader.command import add_parser as add_grade_parser  # argparse only: no nbclient yet
+    from coursekit.course import otter_export
+    from coursekit.course.grader import command as grade_command  # argparse only: no nbclient yet
 
-    add_grade_parser(sub).set_defaults(func=_cmd_grade)
+    grade_command.add_parser(sub).set_defaults(func=_cmd_course, run=grade_command.run)
+    otter_export.add_parser(sub).set_defaults(func=_cmd_course, run=otter_export.run)
 
     p = sub.add_parser("compare-gates", help="v2's gate against v3's: where each fires on a log, false alarms on healthy logs")
     p.add_argument("log", nargs="?", help="a JSON Lines run log of a failing run (default: v1's reconstruction)")
