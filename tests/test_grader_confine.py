@@ -114,3 +114,11 @@ def test_default_limits_are_finite():
     lim = Limits()
     assert all(v > 0 for v in (lim.address_space, lim.processes, lim.file_size)) and lim.cpu_seconds == 0  # runner sets it
     assert resource.RLIM_INFINITY not in (lim.address_space, lim.file_size)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a uid of their own per learner is for graders running as root")
+def test_two_gradings_never_share_a_uid():
+    with confine.grading_uid() as first, confine.grading_uid() as second:
+        assert first != second and confine.UID_BASE <= min(first, second)
+    with confine.grading_uid() as again:
+        assert again == min(first, second)  # released, so taken again

@@ -1,7 +1,7 @@
 """``coursekit grade``: grade a class of learner notebooks safely. One concept per module:
 
 - ``discovery``: which notebooks, learners, lessons and exercises (paths made absolute once);
-- ``confine`` and ``launch``: the private copy, the sandbox, rlimits, the slot's uid, no process left behind;
+- ``confine`` and ``launch``: the private copy, the sandbox, rlimits, the learner's uid, no process left behind;
 - ``worker`` and ``inkernel``: drive one confined kernel; the kernel only hands values out (``codec``);
 - ``judge``: the lesson's own exercises judge those values in the grader's process;
 - ``report``: escaped Markdown and CSV; ``runner``: the class, jobs at a time, with progress.

@@ -5,12 +5,13 @@ What each platform gets (docs/instructor_guide.md, "Grading safely", says the sa
 - Linux with bubblewrap (``bwrap``) working: the kernel sees the file system read-only, its own private copy of
   the learner's folder writable, an empty /tmp, and none of the submission folders; no network (its own network
   namespace); its own PID namespace, so killing the sandbox kills every process the learner started.
-- Running as root (CI, a grading server): additionally a uid of its own per grading slot (61000 + slot), which
-  the kernel cannot leave; after each learner every process of that uid is killed and the kill verified.
+- Running as root (CI, a grading server): additionally a uid of its own per learner (the first free one from
+  61000, locked so that two gradings never share one), which the kernel cannot leave; after each learner every
+  process of that uid is killed and the kill verified.
 - No working bwrap (no user namespaces, not Linux): a WEAKER confinement, announced on stderr, never silent:
   the private copy as working directory, a scrubbed environment and the rlimits, but other files readable and
   the network on; leftover processes are found by a token in their environment (and by uid as root, when the
-  slot's uid can reach the Python interpreter; if not, e.g. pyenv under /root, the kernel keeps root's uid and
+  learner's uid can reach the Python interpreter; if not, e.g. pyenv under /root, the kernel keeps root's uid and
   the announcement says so).
 
 Everywhere: rlimits on address space, CPU seconds, processes and file size (launch.py), a scrubbed environment,
@@ -19,20 +20,25 @@ the submission folder off the grader's own ``sys.path``.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Limits", "Sandbox", "sandbox_available", "uid_can_run_python", "private_copy", "leftovers", "kill_leftovers", "TOKEN_ENV"]
+__all__ = ["Limits", "Sandbox", "grading_uid", "sandbox_available", "uid_can_run_python", "private_copy", "leftovers", "kill_leftovers", "TOKEN_ENV"]
 
 TOKEN_ENV = "COURSEKIT_SANDBOX"  # every learner process carries its grading's token: how leftovers are found
-UID_BASE = 61000  # as root, grading slot N runs as uid UID_BASE + N (no /etc/passwd entry needed)
+UID_BASE = 61000  # as root, each learner's kernel runs as a free uid from here up (no /etc/passwd entry needed)
+UID_COUNT = 1000
 MAX_COPY_BYTES = 200 * 2**20  # a learner folder larger than this is not copied (error for that learner)
 
 
@@ -64,7 +70,7 @@ def sandbox_available() -> str | None:
 
 @lru_cache(maxsize=1)
 def uid_can_run_python() -> bool:
-    """Whether a slot's uid can start this Python outside a sandbox (pyenv under /root, say, it cannot)."""
+    """Whether a learner's uid can start this Python outside a sandbox (pyenv under /root, say, it cannot)."""
     launch = [sys.executable, "-I", str(Path(__file__).with_name("launch.py")), "--uid", str(UID_BASE), "--",
               sys.executable, "-c", "pass"]  # fmt: skip
     try:
@@ -74,9 +80,36 @@ def uid_can_run_python() -> bool:
 
 
 def _namespaces() -> list[str]:
-    # As root there is no user namespace (the kernel drops to its slot's uid instead); otherwise one is needed.
+    # As root there is no user namespace (the kernel drops to the learner's uid instead); otherwise one is needed.
     common = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
     return common if os.geteuid() == 0 else ["--unshare-user", *common]
+
+
+@contextlib.contextmanager
+def grading_uid() -> Iterator[int]:
+    """A uid no other grading (in this or another process) is using and no process runs as, held until the
+    block ends: leftovers are then killed by uid without touching anyone else's kernel. Root only."""
+    locks = Path(tempfile.gettempdir()) / f"coursekit-grade-uids-{os.geteuid()}"
+    locks.mkdir(mode=0o700, exist_ok=True)
+    info = locks.lstat()
+    if info.st_uid != os.geteuid() or info.st_mode & 0o077 or not locks.is_dir() or locks.is_symlink():
+        raise OSError(f"{locks} is not a private folder of this user: refusing to use it for grading locks")
+    for uid in range(UID_BASE, UID_BASE + UID_COUNT):
+        fd = os.open(locks / f"{uid}.lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        if leftovers(uid, ""):  # something still runs as this uid: not ours to kill, take another
+            os.close(fd)
+            continue
+        try:
+            yield uid
+        finally:
+            os.close(fd)
+        return
+    raise OSError(f"no free grading uid in {UID_BASE}-{UID_BASE + UID_COUNT - 1}")
 
 
 def private_copy(src: Path, dest: Path, uid: int | None) -> None:
@@ -113,7 +146,7 @@ class Sandbox:
     runtime: Path  # connection file and sockets (bound writable)
     hidden: list[Path] = field(default_factory=list)  # folders the kernel must not see (submissions, other copies)
     limits: Limits = field(default_factory=Limits)
-    uid: int | None = None  # as root: the slot's uid
+    uid: int | None = None  # as root: the learner's uid
     token: str = ""
     use_bwrap: bool = True
 
@@ -140,24 +173,24 @@ class Sandbox:
             return launch
         box = ["bwrap", *_namespaces(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]  # fmt: skip
-        if self.uid is not None:  # the slot's uid must reach Python and coursekit, and nothing else private
+        if self.uid is not None:  # the learner's uid must reach Python and coursekit, and nothing else private
             for private, needed in _closed_ancestors():
                 box += ["--perms", "0755", "--tmpfs", str(private)]
                 for path in needed:
                     between = [f for f in reversed(path.parents) if private in f.parents]
-                    for folder in between:  # bwrap would make these 0700: the slot's uid must pass through
+                    for folder in between:  # bwrap would make these 0700: the learner's uid must pass through
                         box += ["--perms", "0755", "--dir", str(folder)]
                     box += ["--ro-bind", str(path), str(path)]
         for path in self.hidden:  # an empty folder or file in place of each: no other learner's files
             box += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
-        for folder in {self.workdir.parent, self.runtime.parent}:  # under the new /tmp: passable by the slot's uid
+        for folder in {self.workdir.parent, self.runtime.parent}:  # under the new /tmp: passable by the learner's uid
             box += ["--perms", "0711", "--dir", str(folder)]
         box += ["--bind", str(self.workdir), str(self.workdir), "--bind", str(self.runtime), str(self.runtime),
                 "--chdir", str(self.workdir), "--clearenv", "--setenv", TOKEN_ENV, self.token, "--"]  # fmt: skip
         return box + launch
 
     def _nproc(self) -> int:
-        # RLIMIT_NPROC counts every process of the real uid: exact for a slot's own uid; otherwise allow for the
+        # RLIMIT_NPROC counts every process of the real uid: exact for a learner's own uid; otherwise allow for the
         # instructor's own processes already running.
         if self.uid is not None or self.limits.processes == 0:
             return self.limits.processes
@@ -200,7 +233,7 @@ def _pids_where(uid: int | None = None, token: str | None = None) -> list[int]:
 
 
 def leftovers(uid: int | None, token: str) -> list[int]:
-    """PIDs of processes still running for one learner: by the slot's uid (root) and by the grading token."""
+    """PIDs of processes still running for one learner: by the learner's uid (root) and by the grading token."""
     if not Path("/proc").is_dir():
         return []
     return _pids_where(uid=uid, token=token)

@@ -4,7 +4,7 @@ For each notebook the runner makes a private copy of the learner's folder, start
 ``python -P`` from a neutral folder, so nothing of the submission is on the grader's ``sys.path``), waits for
 its one JSON result with a hard time limit, then kills and verifies gone every process the learner started
 (confine.py). The runner never reads a PID or a path from anything a learner wrote: PIDs come from its own
-children, from the slot's uid, or from the token in the kernel's environment.
+children, from the learner's uid, or from the token in the kernel's environment.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import queue
 import secrets
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .confine import UID_BASE, Limits, kill_leftovers, private_copy, sandbox_available, uid_can_run_python
+from .confine import Limits, grading_uid, kill_leftovers, private_copy, sandbox_available, uid_can_run_python
 from .discovery import Submission, collect, lesson_of, problems_of, UnknownLesson
 from .judge import ERROR, TIMED_OUT, VERDICTS
 from .report import GradeReport, Verdict
@@ -59,7 +58,7 @@ def confinement_note() -> str:
     why = sandbox_available()
     who = "your own user"
     if os.geteuid() == 0:
-        who = "each grading slot's own uid" if why is None or uid_can_run_python() else "ROOT (the slot's uid cannot reach Python)"
+        who = "a uid of their own" if why is None or uid_can_run_python() else "ROOT (a spare uid cannot reach Python)"
     if why is None:
         return f"confinement: bubblewrap sandbox (no network, private copy, own PID namespace), {who}, rlimits"
     return (f"WARNING: weaker confinement: {why}; kernels run as {who} with rlimits and a private working copy, "
@@ -80,14 +79,23 @@ def _labels(sub: Submission) -> list[str] | None:
         return None
 
 
-def grade_notebook(sub: Submission, opts: GradeOptions, slot: int = 0, hidden: Iterable[Path] = ()) -> list[Verdict]:
+def grade_notebook(sub: Submission, opts: GradeOptions, hidden: Iterable[Path] = ()) -> list[Verdict]:
     """Every exercise's verdict for one notebook; whatever goes wrong is this learner's error, never raised."""
     sandboxed = sandbox_available() is None
-    uid = UID_BASE + slot if os.geteuid() == 0 and (sandboxed or uid_can_run_python()) else None
+    if not (os.geteuid() == 0 and (sandboxed or uid_can_run_python())):
+        return _grade_as(None, sandboxed, sub, opts, hidden)
+    try:
+        with grading_uid() as uid:
+            return _grade_as(uid, sandboxed, sub, opts, hidden)
+    except OSError as e:
+        return _error(sub, f"cannot grade: {e}", _labels(sub))
+
+
+def _grade_as(uid: int | None, sandboxed: bool, sub: Submission, opts: GradeOptions, hidden: Iterable[Path]) -> list[Verdict]:  # fmt: skip
     token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as tmp:
         tmp_path = Path(tmp)
-        os.chmod(tmp, 0o711)  # the slot's uid passes through to its own copy, and sees nothing else here
+        os.chmod(tmp, 0o711)  # the learner's uid passes through to its own copy, and sees nothing else here
         work, runtime = tmp_path / "work", tmp_path / "run"
         try:
             private_copy(sub.folder, work, uid)
@@ -192,19 +200,14 @@ def grade(paths: Iterable[str | os.PathLike], cell_timeout: float = 60, notebook
     opts = GradeOptions(cell_timeout, notebook_timeout, jobs, limits or Limits()).check()
     subs = collect(paths)
     hidden = _hidden(subs)
-    slots: queue.Queue[int] = queue.Queue()
-    for slot in range(jobs):
-        slots.put(slot)
     start, done, lock = time.monotonic(), [0], threading.Lock()
 
     def one(sub: Submission) -> list[Verdict]:
-        slot = slots.get()
         try:
             if progress:
                 progress(done[0], len(subs), sub.learner, time.monotonic() - start)
-            return grade_notebook(sub, opts, slot, hidden)
+            return grade_notebook(sub, opts, hidden)
         finally:
-            slots.put(slot)
             with lock:
                 done[0] += 1
                 if progress:
