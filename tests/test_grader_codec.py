@@ -61,3 +61,11 @@ def test_hostile_payloads_are_refused(payload):
 def test_size_cap():
     with pytest.raises(CodecError, match="too large"):
         encode("x" * 3_000_000)
+
+
+def test_functions_can_be_refused():
+    # a check's arguments go into the kernel: the grader's own functions (lesson 05's runners) must not become
+    # mere names there, so the check is judged in the kernel instead
+    with pytest.raises(CodecError):
+        encode(({"firehose": eval_chat_quality},), functions=False)
+    assert decode(encode((1, "a"), functions=False)) == (1, "a")

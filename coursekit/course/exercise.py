@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 GRADING_ENV = "COURSEKIT_GRADING"
-GRADE_LOG_ENV = "COURSEKIT_GRADE_LOG"  # set by `coursekit grade`: checks append their outcomes to this file
+GRADE_LOG_ENV = "COURSEKIT_GRADE_LOG"  # if set, checks append outcomes here; `coursekit grade` no longer reads it
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
 ERROR = "error"  # the check itself raised on this answer: reported, never propagated (Problem.grade)
 NBGRADER_ENV = "NBGRADER_EXECUTION"  # set by nbgrader while it autogrades or validates: grading mode too

@@ -46,7 +46,7 @@ def _dataclasses() -> dict[str, type]:
     return {"SampleScore": SampleScore}
 
 
-def _to_plain(value: Any, depth: int) -> Any:
+def _to_plain(value: Any, depth: int, functions: bool = True) -> Any:
     if depth > MAX_DEPTH:
         raise CodecError("nested too deeply")
     if value is None or isinstance(value, (bool, str)):
@@ -58,33 +58,34 @@ def _to_plain(value: Any, depth: int) -> Any:
     if value is Ellipsis:
         return {"$ellipsis": True}
     if isinstance(value, (list, tuple)):
-        items = [_to_plain(v, depth + 1) for v in value]
+        items = [_to_plain(v, depth + 1, functions) for v in value]
         return items if isinstance(value, list) else {"$tuple": items}
     if isinstance(value, (set, frozenset)):
-        return {"$set": [_to_plain(v, depth + 1) for v in value]}
+        return {"$set": [_to_plain(v, depth + 1, functions) for v in value]}
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):  # any other keys: as pairs
-            return {"$map": [[_to_plain(k, depth + 1), _to_plain(v, depth + 1)] for k, v in value.items()]}
-        return {"$dict": {k: _to_plain(v, depth + 1) for k, v in value.items()}}
+            return {"$map": [[_to_plain(k, depth + 1, functions), _to_plain(v, depth + 1, functions)] for k, v in value.items()]}
+        return {"$dict": {k: _to_plain(v, depth + 1, functions) for k, v in value.items()}}
     kind = type(value).__name__
     if type(value).__module__ == "numpy":  # a NumPy scalar or array, by its plain-data form
         if hasattr(value, "shape") and value.shape != ():
-            return {"$array": _to_plain(value.tolist(), depth + 1), "dtype": str(value.dtype)}
-        return _to_plain(value.item(), depth + 1)
+            return {"$array": _to_plain(value.tolist(), depth + 1, functions), "dtype": str(value.dtype)}
+        return _to_plain(value.item(), depth + 1, functions)
     classes = _dataclasses()
     if kind in classes and type(value) is classes[kind]:
         import dataclasses
 
-        return {"$dc": kind, "fields": {f.name: _to_plain(getattr(value, f.name), depth + 1)
+        return {"$dc": kind, "fields": {f.name: _to_plain(getattr(value, f.name), depth + 1, functions)
                                         for f in dataclasses.fields(value)}}  # fmt: skip
-    if callable(value):
+    if callable(value) and functions:
         return {"$fn": getattr(value, "__name__", "?")}
     raise CodecError(f"a {kind} cannot be judged outside the kernel")
 
 
-def encode(value: Any) -> str:
-    """``value`` as JSON text, or ``CodecError`` saying what could not be sent."""
-    text = json.dumps(_to_plain(value, 0), allow_nan=False)
+def encode(value: Any, functions: bool = True) -> str:
+    """``value`` as JSON text, or ``CodecError`` saying what could not be sent. ``functions=False`` refuses
+    functions too: the grader's own functions (a check's runners) never cross into a kernel as names."""
+    text = json.dumps(_to_plain(value, 0, functions), allow_nan=False)
     if len(text) > MAX_BYTES:
         raise CodecError(f"too large to judge ({len(text):,} characters of data)")
     return text

@@ -26,7 +26,7 @@ from .codec import CodecError, encode
 from .confine import Limits, Sandbox
 from .discovery import UnknownLesson, lesson_of, problems_of
 from .inkernel import MARK
-from .judge import CallTimedOut, KernelGone, cell_status, judge
+from .judge import CallTimedOut, KernelGone, NotPortable, cell_status, judge
 
 GRACE_S = 10  # past a cell's limit and its interrupt: a cell that ignores interrupts has wedged the kernel
 
@@ -112,7 +112,7 @@ class Session:
         if remaining <= 0:
             raise CallTimedOut("grading this notebook's functions ran past the notebook's time limit")
         try:
-            args_json = encode(args)
+            args_json = encode(args, functions=False)
         except CodecError as e:
             raise NotPortable(str(e)) from None
         code = (f"from coursekit.course.grader.inkernel import call as _ck_call\n"
@@ -149,7 +149,13 @@ class Session:
                     if left <= 0:
                         stopped = f"the notebook ran past its {self.notebook_timeout:g} s limit"
                         break
-                    executed = await self._run_cell(cell, index, min(self.cell_timeout, left))
+                    try:
+                        ran = await self._run(cell.source, min(self.cell_timeout, left))
+                    except CallTimedOut:  # it ignored the interrupt: attributed like any cell that timed out
+                        cells.append({"index": index, "source": cell.source, "status": "timeout", "ename": None})
+                        raise
+                    status, ename = cell_status(ran)
+                    executed = {"status": status, "ename": ename}
                     cells.append({"index": index, "source": cell.source, **executed})
                     if executed["status"] == "timeout" and left <= self.cell_timeout:
                         stopped = f"the notebook ran past its {self.notebook_timeout:g} s limit"
@@ -162,21 +168,6 @@ class Session:
             self.judge_deadline = time.monotonic() + self.notebook_timeout
             verdicts = await judge(module, problems, values, cells, stopped, fatal, self)
         return {"module": module, "verdicts": verdicts}
-
-    async def _run_cell(self, cell: Any, index: int, timeout: float) -> dict:
-        try:
-            ran = await self._run(cell.source, timeout)
-        except CallTimedOut:
-            ran = None
-        if ran is None:
-            cell.outputs = []
-            raise CallTimedOut("wedged")
-        status, ename = cell_status(ran)
-        return {"status": status, "ename": ename}
-
-
-from .judge import NotPortable  # noqa: E402  (after Session: judge.py refers to nothing here)
-
 
 def main() -> int:
     job = json.loads(sys.stdin.read())
