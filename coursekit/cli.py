@@ -8,6 +8,8 @@
     coursekit train --profile cpu --scenario collapse --out runs/demo   # train until done or halted
     coursekit train --resume runs/demo           # continue a stopped, killed or halted run
     coursekit compare-gates [LOG] [--plot g.png] # v2's, v3's and v4's gates, on a log and on healthy logs
+    coursekit grade submissions/ --csv g.csv     # grade a class (coursekit/course/grader/command.py)
+    coursekit otter-export --out otter/          # the solution notebooks in otter-grader's assign format
 
 Exit status: 0 on success, 2 on unreadable input or bad arguments (with a message on stderr), 1 when
 ``learner-notebooks --check`` finds a drifted or unclean notebook, 3 when ``train`` is halted by the gate,
@@ -25,7 +27,6 @@ import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 
 from coursekit.alarm.gate import DEFAULT_PATIENCE, CoherenceGate
 from coursekit.alarm.metrics import DEFAULT_THRESHOLD
@@ -234,25 +235,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 # --- grade ----------------------------------------------------------------------------------------------------
 
 
-def _cmd_grade(args: argparse.Namespace) -> int:
-    from coursekit.course.grading import (  # nbclient only loads for this command
-        collect,
-        grade,
-    )
-
+def _cmd_course(args: argparse.Namespace) -> int:
+    """grade and otter-export: their modules parse, check (ValueError: exit 2) and run; nbclient loads only then."""
     try:
-        if not collect(args.paths):
-            raise InputError("no .ipynb notebooks found under " + " ".join(args.paths))
-    except FileNotFoundError as e:
+        return args.run(args)
+    except ValueError as e:
         raise InputError(str(e)) from None
-    report = grade(args.paths, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, jobs=args.jobs)
-    markdown = report.to_markdown()
-    print(markdown, end="")
-    for path, text in ((args.csv, report.to_csv()), (args.markdown, markdown)):
-        if path:
-            Path(path).write_text(text, encoding="utf-8")
-            print(f"wrote {path}", file=sys.stderr)
-    return EXIT_OK
 
 
 # --- compare-gates --------------------------------------------------------------------------------------------
@@ -329,14 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_train_parser(sub, _cmd_train)
 
-    p = sub.add_parser("grade", help="grade a class: learner x exercise verdicts for a folder of learner notebooks")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of them (one sub-folder per learner)")
-    p.add_argument("--cell-timeout", type=float, default=60, metavar="S", help="seconds a cell may run (60)")
-    p.add_argument("--notebook-timeout", type=float, default=300, metavar="S", help="seconds a notebook may run (300)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (1); one kernel each")
-    p.add_argument("--csv", metavar="FILE", help="also write one row per learner x exercise as CSV")
-    p.add_argument("--markdown", metavar="FILE", help="also write the table and free-text answers as Markdown")
-    p.set_defaults(func=_cmd_grade)
+    from coursekit.course import otter_export
+    from coursekit.course.grader import command as grade_command  # argparse only: no nbclient yet
+
+    grade_command.add_parser(sub).set_defaults(func=_cmd_course, run=grade_command.run)
+    otter_export.add_parser(sub).set_defaults(func=_cmd_course, run=otter_export.run)
 
     p = sub.add_parser("compare-gates", help="v2's, v3's and v4's gates: where each fires on a log, false alarms on healthy logs")
     p.add_argument("log", nargs="?", help="a JSON Lines run log of a failing run (default: v1's reconstruction)")

@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from coursekit.course.exercise import (
     CORRECT,
+    ERROR,
     GRADING_ENV,
     INCORRECT,
+    NBGRADER_ENV,
     NOT_ATTEMPTED,
     ExerciseFailed,
     FreeTextProblem,
@@ -129,8 +131,39 @@ def test_grading_mode_passes_a_correct_answer(grading, capsys):
 
 @pytest.mark.parametrize("value, on", [("1", True), ("true", True), ("YES", True), ("0", False), ("", False)])
 def test_grading_mode_switch(monkeypatch, value, on):
+    monkeypatch.delenv(NBGRADER_ENV, raising=False)
     monkeypatch.setenv(GRADING_ENV, value)
     assert grading_mode() is on
+
+
+@pytest.mark.parametrize("ours, nbgrader, on", [(None, "autograde", True), (None, "validate", True), (None, "", False),
+                                                ("0", "autograde", False), ("1", None, True)])  # fmt: skip
+def test_grading_mode_under_nbgrader(monkeypatch, ours, nbgrader, on):
+    # nbgrader autograde / validate set NBGRADER_EXECUTION, not COURSEKIT_GRADING; an explicit 0 still wins
+    for name, value in ((GRADING_ENV, ours), (NBGRADER_ENV, nbgrader)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert grading_mode() is on
+
+
+class Fragile(Problem):
+    """A check that does not foresee odd input: it indexes into whatever it gets."""
+
+    label = "Toy · Q3"
+    names = ("cycle",)
+
+    def evaluate(self, cycle):
+        return "length " + str(len(set(cycle)))  # a list inside the list: TypeError (unhashable)
+
+
+def test_grade_never_raises_an_odd_answer_is_an_error_outcome():
+    q = Fragile()
+    assert q.grade(cycle=["a", "b"]).status == CORRECT
+    outcome = q.grade(cycle=[["a"], "b"])
+    assert outcome.status == ERROR and "TypeError" in outcome.message and outcome.problem == "Toy · Q3"
+    assert "!" in str(outcome) and "<b>!" in outcome._repr_html_()  # shown like any other outcome
 
 
 # --- hints and solutions -------------------------------------------------------------------------------------

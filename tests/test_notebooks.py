@@ -27,6 +27,7 @@ from coursekit.course.notebooks import (
     render,
     solution_regions,
     sync_learner_notebooks,
+    with_nbgrader_metadata,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,12 +129,27 @@ def test_sync_writes_then_checks_then_catches_drift(tmp_path):
     sol.mkdir()
     (sol / "a.ipynb").write_text(render(_notebook(("code", "### BEGIN SOLUTION\nx = 1\n### END SOLUTION"))))
     missing = f"{out / 'a.ipynb'}: missing (run `coursekit learner-notebooks`)"
-    assert sync_learner_notebooks(sol, out, check=True) == [missing]
-    assert sync_learner_notebooks(sol, out) == [f"wrote {out / 'a.ipynb'}"]
+    stale = f"{sol / 'a.ipynb'}: nbgrader metadata out of date (run `coursekit learner-notebooks`)"
+    assert sync_learner_notebooks(sol, out, check=True) == [stale, missing]
+    assert sync_learner_notebooks(sol, out) == [f"wrote nbgrader metadata into {sol / 'a.ipynb'}", f"wrote {out / 'a.ipynb'}"]
     assert sync_learner_notebooks(sol, out, check=True) == []
     assert sync_learner_notebooks(sol, out) == []  # nothing to do the second time
     (out / "a.ipynb").write_text((out / "a.ipynb").read_text().replace("x = ...", "x = 2"))  # a hand edit
     assert "differs" in sync_learner_notebooks(sol, out, check=True)[0]
+
+
+def test_nbgrader_metadata_marks_answer_cells_and_locked_check_cells():
+    nb = _notebook(("markdown", "Set `x`."), ("code", "### BEGIN SOLUTION\nx = 42\n### END SOLUTION"),
+                   ("code", "q1.check()\n# q1.hint()"), ("code", "print(x)  # q1.check() in a comment is not a check"))
+    nb.cells[1].id, nb.cells[2].id = "answer-1", "check 1"  # a space nbgrader would refuse in an id: replaced
+    with_nbgrader_metadata(nb, "02_x")
+    answer, check = nb.cells[1].metadata["nbgrader"], nb.cells[2].metadata["nbgrader"]
+    assert answer == {"grade": False, "grade_id": "02_x-answer-1", "locked": False, "schema_version": 3,
+                      "solution": True, "task": False}  # fmt: skip
+    assert check == {"grade": True, "grade_id": "02_x-check-1", "locked": True, "points": 1, "schema_version": 3,
+                     "solution": False, "task": False}  # fmt: skip
+    assert "nbgrader" not in nb.cells[0].metadata and "nbgrader" not in nb.cells[3].metadata
+    assert make_learner(nb).cells[2].metadata["nbgrader"] == check  # the learner version carries it too
 
 
 def test_sync_cleans_solution_outputs(tmp_path):

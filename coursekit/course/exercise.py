@@ -40,6 +40,8 @@ __all__ = [
     "CORRECT",
     "INCORRECT",
     "NOT_ATTEMPTED",
+    "ERROR",
+    "NBGRADER_ENV",
     "Outcome",
     "Incorrect",
     "NotAttempted",
@@ -57,19 +59,27 @@ __all__ = [
 ]
 
 GRADING_ENV = "COURSEKIT_GRADING"
-GRADE_LOG_ENV = "COURSEKIT_GRADE_LOG"  # set by `coursekit grade`: checks append their outcomes to this file
+GRADE_LOG_ENV = "COURSEKIT_GRADE_LOG"  # if set, checks append outcomes here; `coursekit grade` no longer reads it
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
+ERROR = "error"  # the check itself raised on this answer: reported, never propagated (Problem.grade)
+NBGRADER_ENV = "NBGRADER_EXECUTION"  # set by nbgrader while it autogrades or validates: grading mode too
 
 _STYLE = {  # status -> (symbol, heading, border colour, background)
     CORRECT: ("✓", "Correct", "#2e7d32", "#e8f5e9"),
     INCORRECT: ("✗", "Incorrect", "#c62828", "#ffebee"),
     NOT_ATTEMPTED: ("…", "Not attempted yet", "#8d6e00", "#fff8e1"),
+    ERROR: ("!", "The check could not judge this answer", "#6a1b9a", "#f3e5f5"),
 }
 
 
 def grading_mode() -> bool:
-    """True when checks should raise on failure (``COURSEKIT_GRADING`` is set to 1/true/yes)."""
-    return os.environ.get(GRADING_ENV, "").strip().lower() in ("1", "true", "yes")
+    """True when checks should raise on failure: ``COURSEKIT_GRADING`` is 1/true/yes, or nbgrader is executing
+    the notebook (``NBGRADER_EXECUTION`` set, as ``nbgrader autograde`` and ``validate`` do), unless
+    ``COURSEKIT_GRADING`` says 0/false/no."""
+    flag = os.environ.get(GRADING_ENV, "").strip().lower()
+    if flag in ("1", "true", "yes"):
+        return True
+    return flag not in ("0", "false", "no") and bool(os.environ.get(NBGRADER_ENV, "").strip())
 
 
 def _inline_html(text: str) -> str:
@@ -105,7 +115,7 @@ class Outcome:
     """The result of checking one exercise."""
 
     problem: str  # the exercise's label, e.g. "Lesson 01 · Q2"
-    status: str  # CORRECT, INCORRECT or NOT_ATTEMPTED
+    status: str  # CORRECT, INCORRECT, NOT_ATTEMPTED or ERROR
     message: str  # what to do next (never the answer itself)
 
     @property
@@ -276,7 +286,9 @@ class Problem:
             return Outcome(self.label, INCORRECT, str(e))
         except NotAttempted as e:
             return Outcome(self.label, NOT_ATTEMPTED, str(e))
-        return Outcome(self.label, CORRECT, message or "")
+        except Exception as e:  # an answer the check did not foresee: this exercise's error, never a crash
+            return Outcome(self.label, ERROR, f"the check raised {type(e).__name__} on this answer: {e}"[:500])
+        return Outcome(self.label, CORRECT, str(message or ""))
 
     def check(self, namespace: Mapping[str, Any] | None = None) -> None:
         """Check the learner's answer, read from ``namespace`` (default: the calling notebook's globals).

@@ -16,7 +16,8 @@ reports "not attempted" instead of the learner meeting a NameError or NotImpleme
     anything else                                 ->  ...  # your code here
 
 Committed notebooks carry no outputs, execution counts or saved widget state (git-friendly, and the learner
-starts from a blank page). ``sync_learner_notebooks(check=True)`` (``coursekit learner-notebooks --check``)
+starts from a blank page), and nbgrader's cell metadata (``with_nbgrader_metadata``: answer cells are
+``solution`` cells, check cells locked ``grade`` cells worth a point), so nbgrader can release and autograde them. ``sync_learner_notebooks(check=True)`` (``coursekit learner-notebooks --check``)
 reports any learner notebook that has drifted from its solution and any notebook that is not clean.
 """
 
@@ -24,7 +25,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 import textwrap
+from typing import Any
 from pathlib import Path
 
 import nbformat
@@ -40,6 +43,8 @@ __all__ = [
     "cleanliness_problems",
     "render",
     "sync_learner_notebooks",
+    "nbgrader_metadata",
+    "with_nbgrader_metadata",
 ]
 
 BEGIN = "### BEGIN SOLUTION"
@@ -126,6 +131,40 @@ def make_learner(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.
     return learner
 
 
+NBGRADER_SCHEMA = 3  # nbgrader's cell metadata schema version
+_CHECK_CALL = re.compile(r"^\s*q\d+\.check\(\)", re.M)
+
+
+def nbgrader_metadata(cell: Any, stem: str, index: int) -> dict | None:
+    """nbgrader's metadata for one cell: an answer cell (a solution region) is a ``solution`` cell, a check cell
+    (``qN.check()``) an autograded ``grade`` cell worth 1 point, locked; None for any other cell. ``grade_id`` is
+    ``<stem>-<cell id>``: cell ids are stable, so are the ids (nbgrader allows letters, digits, _ and -)."""
+    if cell.get("cell_type") != "code":
+        return None
+    source = cell.get("source", "")
+    solution = any(line.strip() == BEGIN for line in source.split("\n"))
+    grade = bool(_CHECK_CALL.search(source))
+    if not (solution or grade):
+        return None
+    grade_id = re.sub(r"[^A-Za-z0-9_-]", "-", f"{stem}-{cell.get('id') or f'cell{index}'}")
+    meta = {"grade": grade, "grade_id": grade_id, "locked": grade and not solution,
+            "schema_version": NBGRADER_SCHEMA, "solution": solution, "task": False}  # fmt: skip
+    if grade:
+        meta["points"] = 1
+    return meta
+
+
+def with_nbgrader_metadata(nb: nbformat.NotebookNode, stem: str) -> nbformat.NotebookNode:
+    """Set (or clear) every cell's ``nbgrader`` metadata in place; returns ``nb`` for chaining."""
+    for index, cell in enumerate(nb.cells):
+        meta = nbgrader_metadata(cell, stem, index)
+        if meta is None:
+            cell.metadata.pop("nbgrader", None)
+        else:
+            cell.metadata["nbgrader"] = meta
+    return nb
+
+
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Strip outputs, execution counts and saved widget state, in place; returns ``nb`` for chaining."""
     for cell in nb.cells:
@@ -179,20 +218,24 @@ def sync_learner_notebooks(solutions: str | Path, out: str | Path, check: bool =
     report: list[str] = []
     for src in sources:
         nb = nbformat.read(src, as_version=4)
+        dirty = cleanliness_problems(nb, str(src))
+        with_nbgrader_metadata(nb, src.stem)  # nbgrader's cell metadata: in both versions, from the solution's
+        stale = not dirty and render(nb) != src.read_text(encoding="utf-8")
         target = out / src.name
         want = render(make_learner(nb, src.name))
         have = target.read_text(encoding="utf-8") if target.exists() else None
-        dirty = cleanliness_problems(nb, str(src))
         if check:
             report += dirty
+            if stale:
+                report.append(f"{src}: nbgrader metadata out of date (run `coursekit learner-notebooks`)")
             if have is None:
                 report.append(f"{target}: missing (run `coursekit learner-notebooks`)")
             elif have != want:
                 report.append(f"{target}: differs from the one made from {src} (run `coursekit learner-notebooks`)")
             continue
-        if dirty:
+        if dirty or stale:
             src.write_text(render(clean(nb)), encoding="utf-8")
-            report.append(f"cleaned {src}")
+            report.append(f"cleaned {src}" if dirty else f"wrote nbgrader metadata into {src}")
         if have != want:
             target.write_text(want, encoding="utf-8")
             report.append(f"wrote {target}")
