@@ -19,7 +19,7 @@ from coursekit.train import ngram
 
 
 def test_q1_uniform_loss_and_its_slips():
-    # ln(8449) = 9.0418 nats (COURSE.md §2: "9.04"); two decimals, as the account quotes it, pass
+    # ln(8449) = 9.0418 nats (docs/specification.md §2: "9.04"); two decimals, as the account quotes it, pass
     assert math.log(V1_VOCAB_SIZE) == pytest.approx(9.0418, abs=1e-4)
     assert q1.grade(uniform_loss=9.04).passed
     assert "bits" in q1.grade(uniform_loss=math.log2(V1_VOCAB_SIZE)).message

@@ -52,7 +52,7 @@ def test_gate_trace_adds_one_below_the_threshold_and_resets_otherwise(totals, th
 
 
 def test_v1_references_match_the_account():
-    # COURSE.md §2: fires at 132,000; 165,000 - 132,000 = 33,000 steps; / 6 / 60 = 91.67 h; x 0.13 kW = 11.92 kWh
+    # docs/specification.md §2: fires at 132,000; 165,000 - 132,000 = 33,000 steps; / 6 / 60 = 91.67 h; x 0.13 kW = 11.92 kWh
     assert v1_result().trigger_step == 132_000
     saved = saved_at_stated_rate()
     assert saved.steps == 33_000 and saved.hours == pytest.approx(91.667, abs=1e-3)

@@ -52,7 +52,7 @@ def stub(*args):
 
 
 def test_min_total_full_diversity_is_the_blind_spot_sample():
-    # 35 + 35 + 0 + 10 x 1/20 = 70.5, and v1's apostrophe sample at 110,000 meets it exactly (COURSE.md §4)
+    # 35 + 35 + 0 + 10 x 1/20 = 70.5, and v1's apostrophe sample at 110,000 meets it exactly (docs/specification.md §4)
     assert min_total_full_diversity() == 70.5
     assert eval_chat_quality("''''' ''''' '' ''' ''").total == 70.5
 

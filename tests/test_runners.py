@@ -1,4 +1,4 @@
-"""Every runner must reach the gate: the v1 wiring bug (COURSE.md §2, fact 7) as a test.
+"""Every runner must reach the gate: the v1 wiring bug (docs/specification.md §2, fact 7) as a test.
 
 ``runners_that_skip_the_gate`` audits every registered runner with ``coursekit.train.gateaudit``: a short real run on
 a shard stuck on one token. Whatever its curriculum, a runner on that data produces degenerate samples, so a

@@ -1,4 +1,4 @@
-"""The course's data sources (COURSE.md §7): text every CPython install carries, plus seeded faulty shards.
+"""The course's data sources (docs/specification.md §7): text every CPython install carries, plus seeded faulty shards.
 
 Nothing is downloaded. The clean sources are
 
@@ -80,7 +80,7 @@ CODE_MODULES = (
     "statistics", "string", "tempfile", "textwrap", "timeit", "tokenize", "types", "weakref",
 )  # fmt: skip
 
-STUCK_WORD = "region"  # the word v1's samples repeated at step 80,000 (COURSE.md §2)
+STUCK_WORD = "region"  # the word v1's samples repeated at step 80,000 (docs/specification.md §2)
 FAULTY_WORDS = 60_000  # words (or punctuation groups) per faulty source: ~100k tokens, plenty of batch windows
 STUCK_NOISE = 0.01  # share of a stuck shard's words that are not the stuck word ("a little noise")
 STUCK_NOISE_WORDS = ("the", "of", "a", "to", "in", "is", "and", "it", ",", ".")  # what leaks into a stuck shard

@@ -1,6 +1,6 @@
 """Does a runner reach the gate? Train it briefly on a stuck shard and read what the gate saw.
 
-v1's firehose runner sampled, but its samples never went through the scorer (COURSE.md §2, fact 7), and nothing
+v1's firehose runner sampled, but its samples never went through the scorer (docs/specification.md §2, fact 7), and nothing
 in the run noticed: the loss looked fine. The only reliable way to know that a training loop calls the alarm is
 to run it where the alarm must fire::
 

@@ -1,6 +1,6 @@
 """THE sample-handling path: generate -> score -> log -> gate. Every runner goes through here.
 
-v1's lesson (COURSE.md §2, fact 7) is that an alarm only helps if every training code path calls it: the scorer
+v1's lesson (docs/specification.md §2, fact 7) is that an alarm only helps if every training code path calls it: the scorer
 worked, but the firehose runner had its own sample code that never called it. So there is exactly one place that
 handles samples, and the runners (coursekit/train/runners.py) only ever call ``SamplePath.after_step``. Every
 ``AlarmConfig.every`` steps it:
@@ -9,7 +9,7 @@ handles samples, and the runners (coursekit/train/runners.py) only ever call ``S
 2. generates a fixed ``new_tokens`` continuation (fixed temperature and top-k: the composite is length-biased,
    so a sample's length must never vary during a run),
 3. scores the continuation with ``eval_chat_quality`` (through the gate),
-4. appends one record to ``samples.jsonl`` (COURSE.md §5: step, source, text, loss EMA, the four scores, total,
+4. appends one record to ``samples.jsonl`` (docs/specification.md §5: step, source, text, loss EMA, the four scores, total,
    the gate's counter), flushed at once,
 5. asks the ``CoherenceGate`` and returns whether to halt.
 

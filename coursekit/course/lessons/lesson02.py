@@ -3,7 +3,7 @@
     from coursekit.course.lessons.lesson02 import REGION_8, REGION_64, q1, q2, q3, q4, q5, q6
 
 Every expected value is computed here with coursekit.alarm.metrics and coursekit.alarm.gate, the reference the course
-defines (COURSE.md §4); the checks accept hand arithmetic rounded to two decimals.
+defines (docs/specification.md §4); the checks accept hand arithmetic rounded to two decimals.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ __all__ = [
     "LOOP_WORD", "REGION_8", "REGION_64", "region_loop", "shortest_degenerate_loop", "q1", "q2", "q3", "q4", "q5", "q6",
 ]
 
-LOOP_WORD = "region"  # what v1's samples repeated at step 80,000 (COURSE.md §2, fact 4)
+LOOP_WORD = "region"  # what v1's samples repeated at step 80,000 (docs/specification.md §2, fact 4)
 HAND_TOL = 0.006  # absolute: hand arithmetic rounded to two decimals passes (5.8333 may be given as 5.83)
 SHORTEST_FROM = 3  # q5 looks at loops of at least 3 words (shorter ones have no trigrams at all)
 

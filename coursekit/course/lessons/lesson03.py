@@ -50,7 +50,7 @@ __all__ = [
 FLAG_FRACTION = 0.5  # an axis flags a sample that keeps less than this share of the axis's points
 LOOP_MODES = ("single_token_loop", "ab_loop", "longer_loop")
 
-# Cases the battery does not spell out, each aimed at one rule of COURSE.md §4.
+# Cases the battery does not spell out, each aimed at one rule of docs/specification.md §4.
 EDGE_CASES = {
     "one word": "hello",
     "two words": "hello world",

@@ -79,7 +79,7 @@ def _case(*totals: float, threshold: float = DEFAULT_THRESHOLD) -> tuple[tuple[s
     return described, totals, threshold
 
 
-# Each case aims at one rule of the gate (COURSE.md §4); the check runs them in order, then v1's whole log.
+# Each case aims at one rule of the gate (docs/specification.md §4); the check runs them in order, then v1's whole log.
 HAND_CASES = (
     _case(BAD),
     _case(GOOD),

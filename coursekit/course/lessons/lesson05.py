@@ -3,7 +3,7 @@
     from coursekit.course.lessons.lesson05 import q1, q2, q3, q4, q5
 
 v1's scorer worked, but only the legacy runner called it; the firehose runner had sample code of its own that
-stored samples and never scored them (COURSE.md §2, facts 7 and 12). ``coursekit.incident.v1firehose`` rebuilds that
+stored samples and never scored them (docs/specification.md §2, facts 7 and 12). ``coursekit.incident.v1firehose`` rebuilds that
 runner on today's trainer. Every check runs real (tiny) training: ``coursekit.train.gateaudit`` trains a runner on a
 shard stuck on one token, where every sample is degenerate, and reads from the run's files what the gate saw. Q4
 reads the files of the learner's own collapse run (``coursekit.course.collapserun``), and its reference, ``halt_facts``,
