@@ -69,4 +69,5 @@ def test_shortest_degenerate_loop_bad_input():
 
 
 def test_q6_self_check():
-    assert q6.grade(answer="It got longer. Longer is worse.").status == INCORRECT
+    assert q6.grade(answer="It got longer. Longer is worse.").status == INCORRECT  # 6 words: too short
+    assert q6.grade(answer=q6.model_answer).passed

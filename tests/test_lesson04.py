@@ -197,9 +197,9 @@ def test_q5_feedback():
 
 
 def test_q6_self_check_and_model_answer():
-    assert q6.grade(answer="It reset. It was later.").status == INCORRECT  # no word about sources
-    no_sources = q6.grade(answer="The counter was reset. Then at 132,000 it fired.")
-    assert "where the healthy samples came from" in no_sources.message
+    assert q6.grade(answer="It reset. It was later.").status == INCORRECT  # 5 words: too short
+    no_sources = q6.grade(answer="The counter was reset by good samples again and again. Then at 132,000 it fired.")
+    assert no_sources.passed and "where the healthy samples came from" in no_sources.message  # advice
     model = q6.model_answer
     assert q6.grade(answer=model).passed
     assert "132,000" in model and "33.83" in model  # computed from the log, as the account says

@@ -246,9 +246,9 @@ def test_q4_without_a_halted_run(tmp_path, halted_run):
 
 def test_q5_model_answer_passes_and_thin_answers_do_not():
     assert q5.grade(answer=q5.model_answer).passed
-    thin = q5.grade(answer="The loss was low. The model was fine at predicting.")
-    assert thin.status == INCORRECT and "why the stuck source makes that easy" in thin.message
-    assert q5.grade(answer="It predicted repeated text well.").status == INCORRECT  # one sentence: too short
+    thin = q5.grade(answer="The loss was low. The model was fine at predicting the next token of its data.")
+    assert thin.passed and "why the stuck source makes that easy" in thin.message  # advice, not a fail
+    assert q5.grade(answer="It predicted repeated text well.").status == INCORRECT  # 5 words: too short
     assert q5.grade(answer="  ").status == NOT_ATTEMPTED
 
 
