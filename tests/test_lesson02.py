@@ -45,6 +45,9 @@ def test_q3_verdict():
     assert "patience" in q3.grade(total_8=33.83, degenerate_8=False, halts_8=True).message
     assert "threshold" in q3.grade(total_8=33.83, degenerate_8=True, halts_8=False).message
     assert "True or False" in q3.grade(total_8=33.83, degenerate_8="no", halts_8=False).message
+    import numpy as np  # a comparison of numpy scalars gives numpy's bool: it counts as a bool
+
+    assert q3.grade(total_8=np.float64(33.83), degenerate_8=np.float64(33.83) < 30, halts_8=np.bool_(False)).passed
 
 
 def test_q4_full_length():

@@ -1,5 +1,6 @@
 """Lesson 03: the axis checks name the failing case; the matrix and the claims follow the battery."""
 
+import numpy as np
 import pytest
 
 from coursekit.alarm.metrics import english_lexicon, eval_chat_quality
@@ -116,3 +117,4 @@ def test_q7_claims_feedback_counts_without_naming():
     assert outcome.status == INCORRECT and "2 verdicts" in outcome.message and "A" not in outcome.message.split()
     assert "no verdict for G" in q7.grade(claims={k: v for k, v in right.items() if k != "G"}).message
     assert "True or False" in q7.grade(claims=dict(right, A="yes")).message
+    assert q7.grade(claims={k: np.bool_(v) for k, v in right.items()}).passed  # numpy booleans count

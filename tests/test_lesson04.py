@@ -139,13 +139,15 @@ def test_q2_slips(answer, says):
 # --- Q3 and Q4: the saving -------------------------------------------------------------------------------------
 
 
-def test_q3_one_decimal_passes_and_slips_are_named():
+def test_q3_the_figures_the_account_quotes_pass_and_slips_are_named():
     # 33,000 steps / 6 = 5,500 min = 91.67 h = 3.82 days; 91.67 h x 0.13 kW = 11.92 kWh
     right = dict(steps_saved=33_000, hours_saved=91.67, days_saved=3.82, kwh_saved=11.92)
     assert q3.grade(**right).passed
     assert q3.grade(steps_saved=33_000, hours_saved=91.7, days_saved=3.8, kwh_saved=11.9).passed
+    # the account's own figures, at two significant figures or more: "91.6 hours", 3.8 days, "about 12 kWh"
+    assert q3.grade(steps_saved=33_000, hours_saved=91.6, days_saved=3.8, kwh_saved=12).passed
+    assert q3.grade(**right, **{}).passed and not q3.grade(**dict(right, kwh_saved=13)).passed  # 13 is not 11.92
     for change, says in [
-        (dict(kwh_saved=12), "rounded"),  # the account's "about 12 kWh"
         (dict(hours_saved=5_500), "minutes"),
         (dict(kwh_saved=91.67 * 130), "watt-hours"),
         (dict(steps_saved=165_000 - 131_200), "bad run began"),
@@ -161,11 +163,11 @@ def test_q4_rate_check():
     # 165,000 / (16.1 x 24 x 60) = 7.117 steps/min; 33,000 / 7.117 / 60 = 77.28 h; 165,000 / 6 / 60 / 24 = 19.10 days
     right = dict(implied_rate=7.117, hours_saved_implied=77.28, run_days_at_stated_rate=19.1)
     assert q4.grade(**right).passed
+    # the course's own printed figures pass: 7.1 steps/min, 77 h, "about 19 days"
+    assert q4.grade(implied_rate=7.1, hours_saved_implied=77, run_days_at_stated_rate=19).passed
     for change, says in [
-        (dict(implied_rate=7.1), "rounded to one decimal"),
         (dict(implied_rate=165_000 / 16.1), "per day"),
         (dict(implied_rate=6), "stated rate"),
-        (dict(hours_saved_implied=33_000 / 7.1 / 60), "rounded to 7.1"),  # 77.46 h
         (dict(hours_saved_implied=91.67), "6 steps/min"),
         (dict(run_days_at_stated_rate=16.1), "account's 16.1"),
     ]:

@@ -140,7 +140,7 @@ def test_q1_feedback_names_the_missing_idea_as_advice():
                    "A sum of axes lets one axis make up for another.")
     outcome = q1.grade(answer=wiring_only)
     assert outcome.passed and "what the composite needs instead" in outcome.message  # advice, not a fail
-    assert "needs instead" not in q1.grade(answer=wiring_only + " Give each axis a floor.").message
+    assert "does not seem" not in q1.grade(answer=wiring_only + " Give each axis a floor.").message
     assert "2-3 sentences" in q1.grade(answer="Call the scorer.").message  # 3 words: not yet an attempt
     # "combine the axes with an AND" is a right answer in other words: it passes
     assert q1.grade(answer="Call the scorer from the code path every runner shares. Combine the axes with an AND "

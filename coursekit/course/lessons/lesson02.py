@@ -30,6 +30,7 @@ from coursekit.course.exercise import (
     as_number,
     expect_number,
 )
+from coursekit.course.leniency import as_bool
 
 __all__ = [
     "LOOP_WORD", "REGION_8", "REGION_64", "region_loop", "shortest_degenerate_loop", "q1", "q2", "q3", "q4", "q5", "q6",
@@ -60,12 +61,6 @@ def shortest_degenerate_loop(word: str = LOOP_WORD, start: int = SHORTEST_FROM, 
 def _hand(value: Any, name: str, want: float, otherwise: str, slips: list[tuple[float, str]] = ()) -> float:
     """``expect_number`` for hand arithmetic: two decimals are enough."""
     return expect_number(value, name, want, otherwise, slips, HAND_TOL, absolute=True)
-
-
-def _as_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise Incorrect(f"`{name}` should be True or False, got a {type(value).__name__}: {value!r:.40}.")
-    return value
 
 
 class NgramAxes(Problem):
@@ -143,9 +138,9 @@ halts_8 = False  # the gate halts after 5 degenerate samples in a row; this is o
     def evaluate(self, total_8: Any, degenerate_8: Any, halts_8: Any) -> str:
         score = eval_chat_quality(REGION_8)
         _hand(total_8, "total_8", score.total, "`total_8` is off: add up the four axes you scored in Q1 and Q2.")
-        if _as_bool(degenerate_8, "degenerate_8") != score.degenerate():
+        if as_bool(degenerate_8, "degenerate_8") != score.degenerate():
             raise Incorrect("`degenerate_8`: compare the total with the threshold of 30 (degenerate: strictly below).")
-        if _as_bool(halts_8, "halts_8") != CoherenceGate().observe(0, REGION_8).halt:
+        if as_bool(halts_8, "halts_8") != CoherenceGate().observe(0, REGION_8).halt:
             raise Incorrect("`halts_8`: the gate needs `patience` degenerate samples in a row. How many is one sample?")
         return f"the loop passes: {score.total:.2f} is not below 30, and one sample could never halt the gate anyway."
 
@@ -167,7 +162,7 @@ degenerate_64 = total_64 < 30
         eight = eval_chat_quality(REGION_8).total
         same = [(eight, "`total_64` is the 8-word total: the n-gram axes change with the number of words.")]
         _hand(total_64, "total_64", score.total, "`total_64` is off: redo the two n-gram axes for 64 words.", same)
-        if _as_bool(degenerate_64, "degenerate_64") != score.degenerate():
+        if as_bool(degenerate_64, "degenerate_64") != score.degenerate():
             raise Incorrect("`degenerate_64`: compare the total with the threshold of 30.")
         return "same collapse, different verdict: only the sample's length changed."
 

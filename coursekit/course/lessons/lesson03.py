@@ -29,6 +29,7 @@ from coursekit.alarm.metrics import (
 )
 from coursekit.course.battery import MODES, load_battery
 from coursekit.course.exercise import Incorrect, Problem, as_number, call_learner, close
+from coursekit.course.leniency import as_bool
 from coursekit.course.widgets import AXES, AXIS_MAX
 
 __all__ = [
@@ -324,9 +325,7 @@ claims = {
         missing = [k for k in CLAIMS if k not in claims]
         if missing:
             raise Incorrect(f"`claims` has no verdict for {', '.join(missing)}.")
-        not_bool = [k for k in CLAIMS if not isinstance(claims[k], bool)]
-        if not_bool:
-            raise Incorrect(f"verdicts are True or False, and not those for {', '.join(not_bool)}.")
+        claims = {k: as_bool(claims[k], f"claims[{k!r}]") for k in CLAIMS}  # numpy booleans count as booleans
         want = claim_verdicts()
         wrong = sum(claims[k] != want[k] for k in CLAIMS)
         if wrong:
