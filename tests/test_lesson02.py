@@ -13,8 +13,8 @@ from coursekit.course.lessons.lesson02 import (
     q5,
     q6,
     region_loop,
-    shortest_degenerate_loop,
 )
+from coursekit.course.lessons.lesson02_reference import shortest_degenerate_loop
 
 
 def test_region_loops():
@@ -74,3 +74,10 @@ def test_shortest_degenerate_loop_bad_input():
 def test_q6_self_check():
     assert q6.grade(answer="It got longer. Longer is worse.").status == INCORRECT  # 6 words: too short
     assert q6.grade(answer=q6.model_answer).passed
+
+
+def test_answers_are_not_one_import_away():
+    from coursekit.course.lessons import lesson02 as lesson
+
+    for name in ('shortest_degenerate_loop',):
+        assert not hasattr(lesson, name), name

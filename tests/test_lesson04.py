@@ -15,7 +15,6 @@ from coursekit.course.exercise import (
 )
 from coursekit.course.lessons import lesson04
 from coursekit.course.lessons.lesson04 import (
-    explore_answers,
     gate_trace,
     q1,
     q2,
@@ -27,8 +26,8 @@ from coursekit.course.lessons.lesson04 import (
     saved_at_stated_rate,
     v1_result,
     v1_trigger,
-    why_not_80k,
 )
+from coursekit.course.lessons.lesson04_reference import explore_answers, why_not_80k
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_gate_and_backtest.ipynb"
 
@@ -225,3 +224,10 @@ def test_q6_self_check_and_model_answer():
 def test_q7_feedback(change, says):
     outcome = q7.grade(**dict(dict(patience_by_80k=2, threshold_p5_by_100k=35), **change))
     assert outcome.status == INCORRECT and says in outcome.message, outcome
+
+
+def test_answers_are_not_one_import_away():
+    from coursekit.course.lessons import lesson04 as lesson
+
+    for name in ('explore_answers', 'why_not_80k'):
+        assert not hasattr(lesson, name), name

@@ -24,7 +24,6 @@ from coursekit.course.lessons.lesson06 import (
     garbage_v2_passes,
     learner_gate,
     loops_and_marks,
-    min_total_full_diversity,
     q1,
     q2,
     q3,
@@ -34,6 +33,7 @@ from coursekit.course.lessons.lesson06 import (
     v2_report,
     v3_report,
 )
+from coursekit.course.lessons.lesson06_reference import min_total_full_diversity
 
 
 def reference_is_bad(score):
@@ -308,3 +308,10 @@ def test_the_margins_the_lesson_states_are_computed():
     assert (f"English presence dips to {held['english']:.1f}, one point above its floor, where the chosen-on logs "
             f"never went below {chosen['english']:.1f}") in prose
     assert held["english"] - floors.min_english == 1.0
+
+
+def test_answers_are_not_one_import_away():
+    from coursekit.course.lessons import lesson06 as lesson
+
+    for name in ('min_total_full_diversity',):
+        assert not hasattr(lesson, name), name

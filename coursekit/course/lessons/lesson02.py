@@ -32,30 +32,14 @@ from coursekit.course.exercise import (
 )
 from coursekit.course.leniency import as_bool
 
+from . import lesson02_reference as _ref  # the answers: used by the checks, never imported by the notebook
+from .lesson02_reference import LOOP_WORD, REGION_8, REGION_64, SHORTEST_FROM, region_loop
+
 __all__ = [
-    "LOOP_WORD", "REGION_8", "REGION_64", "region_loop", "shortest_degenerate_loop", "q1", "q2", "q3", "q4", "q5", "q6",
+    "LOOP_WORD", "REGION_8", "REGION_64", "region_loop", "q1", "q2", "q3", "q4", "q5", "q6",
 ]
 
-LOOP_WORD = "region"  # what v1's samples repeated at step 80,000 (docs/specification.md §2, fact 4)
 HAND_TOL = 0.006  # absolute: hand arithmetic rounded to two decimals passes (5.8333 may be given as 5.83)
-SHORTEST_FROM = 3  # q5 looks at loops of at least 3 words (shorter ones have no trigrams at all)
-
-
-def region_loop(n: int, word: str = LOOP_WORD) -> str:
-    """``word`` repeated ``n`` times, separated by spaces: v1's collapsed sample at length ``n``."""
-    return " ".join([word] * n)
-
-
-REGION_8 = region_loop(8)  # the sample as the published account quotes it
-REGION_64 = region_loop(64)  # the same collapse at a full sample length of 64 words
-
-
-def shortest_degenerate_loop(word: str = LOOP_WORD, start: int = SHORTEST_FROM, limit: int = 10_000) -> int:
-    """The smallest n >= ``start`` for which ``word`` x n scores below the threshold (reference for q5)."""
-    for n in range(start, limit):
-        if eval_chat_quality(region_loop(n, word)).degenerate():
-            return n
-    raise ValueError(f"{word!r} repeated up to {limit} times never scores below the threshold")
 
 
 def _hand(value: Any, name: str, want: float, otherwise: str, slips: list[tuple[float, str]] = ()) -> float:
@@ -179,7 +163,7 @@ class ShortestLoop(Problem):
     )
 
     def evaluate(self, shortest_degenerate: Any) -> str:
-        got, want = as_number(shortest_degenerate, "shortest_degenerate"), shortest_degenerate_loop()
+        got, want = as_number(shortest_degenerate, "shortest_degenerate"), _ref.shortest_degenerate_loop()
         if got != int(got) or got < SHORTEST_FROM:
             raise Incorrect(f"`shortest_degenerate` should be a whole number of words, at least {SHORTEST_FROM}.")
         if got > want:

@@ -50,20 +50,18 @@ from .lesson04_reference import (
     SEARCH_PATIENCES,
     SEARCH_THRESHOLDS,
     WINDOW,
-    explore_answers,
     fmt_total,
     gate_trace,
     saved_at_stated_rate,
     v1_result,
     v1_steps,
     v1_trigger,
-    why_not_80k,
 )
 
 __all__ = [
     "KILL_STEP", "RUN_DAYS", "STATED_STEPS_PER_MIN", "GPU_WATTS",  # re-exported for the notebook's arithmetic
     "BAD", "GOOD", "HAND_CASES", "WINDOW", "EARLY_STEP", "LATE_STEP", "SEARCH_PATIENCES", "SEARCH_THRESHOLDS",
-    "gate_trace", "v1_result", "v1_trigger", "saved_at_stated_rate", "why_not_80k", "explore_answers",
+    "gate_trace", "v1_result", "v1_trigger", "saved_at_stated_rate",
     "q1", "q2", "q3", "q4", "q5", "q6", "q7",
 ]  # fmt: skip
 

@@ -37,20 +37,20 @@ from coursekit.course.exercise import (
     expect_number,
 )
 
+from . import lesson06_reference as _ref  # the answers: used by the checks, never imported by the notebook
 from .lesson06_reference import (
     GARBAGE_MODES,
     as_verdict,
     garbage_v2_passes,
     learner_gate,
     loops_and_marks,
-    min_total_full_diversity,
     v2_report,
     v3_report,
 )
 
 __all__ = [
     "KILL_STEP", "STATED_STEPS_PER_MIN", "GPU_WATTS", "compute_saved", "gate_report",  # for the notebook's cells
-    "ALPHABETS", "WORD_COUNTS", "GARBAGE_MODES", "min_total_full_diversity", "loops_and_marks", "garbage_v2_passes",
+    "ALPHABETS", "WORD_COUNTS", "GARBAGE_MODES", "loops_and_marks", "garbage_v2_passes",
     "learner_gate", "v2_report", "v3_report", "q1", "q2", "q3", "q4", "q5", "q6",
 ]  # fmt: skip
 
@@ -155,7 +155,7 @@ class MinTotal(Problem):
     solution_code = "min_total = 35 + 35 + 0 + 10 * 1 / 20  # n-gram axes full; no English; one distinct character"
 
     def evaluate(self, min_total: Any) -> str:
-        want = min_total_full_diversity()
+        want = _ref.min_total_full_diversity()
         slips = [
             (BIGRAM_MAX + TRIGRAM_MAX, "the two n-gram axes give 70, but a sample with words has at least one "
                                        "distinct non-whitespace character: what does the character axis give then?"),
