@@ -264,8 +264,8 @@ kwh_saved = hours_saved * GPU_WATTS / 1000  # 130 W = 0.13 kW
         ):
             _figures(value, name, goal, f"`{name}` is off: steps / steps per minute gives minutes; go on from there.",
                      [(slip, message) for slip, message in slips if not close(slip, goal, figures_tol(goal), True)])
-        return (f"{want.steps:,} steps = {want.minutes:,.0f} min = {want.hours:.1f} h = {want.days:.1f} days, "
-                f"{want.kwh:.1f} kWh: the account's figures.")
+        return (f"{want.steps:,} steps = {want.minutes:,.0f} min = {want.hours:.2f} h = {want.days:.2f} days, "
+                f"{want.kwh:.2f} kWh; the account writes 91.6 hours (it truncates), 3.8 days and about 12 kWh.")
 
 
 class RateCheck(Problem):
