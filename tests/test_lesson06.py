@@ -237,24 +237,30 @@ def test_q5_wrong_halting_rules(halt_now, says):
 
 
 def test_q5_a_gate_later_than_v2_fails():
-    # v2's rule with 6 in a row instead of 5: lesson 04's "one sample late", 132,200
-    outcome = q5.grade(sample_is_bad=lambda s: s.total < 30, halt_now=lambda f: sum(f[-6:]) >= 6)
-    assert outcome.status == INCORRECT and "fires at step 132,200 on v1, no earlier than v2" in outcome.message
+    # v3's floors, but a halting rule that waits for 700 samples (step 140,000) before 5 bad in a row
+    outcome = q5.grade(sample_is_bad=reference_is_bad, halt_now=lambda f: len(f) > 700 and sum(f[-5:]) >= 5)
+    assert outcome.status == INCORRECT and "fires at step 140,200 on v1, no earlier than v2" in outcome.message
 
 
-def test_q5_names_the_false_alarm_and_the_sample_behind_it():
-    # An English floor of 14 (70%) calls 44 of the healthy trainer run's 100 samples bad: 5 of 10 by step 180.
+def test_q5_rejects_what_q4_rejects():
+    # a plain sum with a raised threshold: the highest garbage v2 passes scores 81.83, so `total < 81.86` catches it
+    # all and no healthy log sample, but calls 5.4% of the human-written windows bad (budget 1%)
+    raised_sum = lambda s: s.total < 81.86  # noqa: E731
+    assert "human-written text" in q4.grade(sample_is_bad=raised_sum).message
+    outcome = q5.grade(sample_is_bad=raised_sum, halt_now=reference_halt)
+    assert outcome.status == INCORRECT and "first fix `sample_is_bad`" in outcome.message
+    # an English floor of 14 calls samples of the healthy trainer run bad: Q4 names it, and so does Q5
     too_strict = q5.grade(sample_is_bad=lambda s: s.total < 30 or s.english < 14, halt_now=reference_halt)
-    assert too_strict.status == INCORRECT
-    assert "fired on the healthy log \"trainer run (healthy)\" at step 180" in too_strict.message
-    assert "It called 44 of its 100 samples bad, the first at step" in too_strict.message
+    assert too_strict.status == INCORRECT and "first fix" in too_strict.message and "healthy log" in too_strict.message
 
 
 def test_q5_other_valid_designs_pass():
     streak = q5.grade(sample_is_bad=reference_is_bad, halt_now=lambda f: sum(f[-5:]) >= 5)  # floors, v2's streak
-    window = q5.grade(sample_is_bad=lambda s: s.total < 30, halt_now=reference_halt)  # v2's rule, a window
+    # v2's per-sample rule with a window fails now: Q5 first asks Q4's question of the per-sample rule
+    assert "first fix" in q5.grade(sample_is_bad=lambda s: s.total < 30, halt_now=reference_halt).message
+    window = q5.grade(sample_is_bad=reference_is_bad, halt_now=lambda f: sum(f[-8:]) >= 4)  # floors, 4 of 8
     assert streak.passed and "89,600" in streak.message
-    assert window.passed and "87,000" in window.message
+    assert window.passed and "76,800" in window.message  # 4 of the last 8 bad first at 76,800
 
 
 # --- Q6: the report ------------------------------------------------------------------------------------------------
