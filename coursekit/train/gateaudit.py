@@ -80,12 +80,17 @@ class GateAudit:
 
 def audit_config(out_dir: str | Path, runner: str = "firehose", *, max_steps: int = AUDIT_STEPS,
                  seed: int = 0) -> TrainConfig:  # fmt: skip
-    """The cpu profile shrunk to a 1-layer, 32-wide GPT that samples 24 tokens every ``AUDIT_EVERY`` steps."""
+    """The cpu profile shrunk to a 1-layer, 32-wide GPT that samples 24 tokens every ``AUDIT_EVERY`` steps.
+
+    Its prompts come from the source being trained on (the audit has no clean source), and a sample is its 24
+    tokens (24 words: the stuck token is a word).
+    """
     return profile_config(
         "cpu", out_dir=str(out_dir), runner=runner, max_steps=max_steps, seed=seed, device="cpu", progress=False,
         ckpt_every=0, batch_size=4, warmup_steps=1, lr=3e-2,
         model=dict(block_size=32, n_layer=1, n_head=2, n_embd=32),
-        alarm=dict(every=AUDIT_EVERY, prompt_tokens=4, new_tokens=24),
+        # The only source is the stuck shard: no clean text to prompt from, and one word per token.
+        alarm=dict(every=AUDIT_EVERY, prompt_tokens=4, new_tokens=24, prompts="source", words=None),
     )  # fmt: skip
 
 
