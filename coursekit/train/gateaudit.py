@@ -89,13 +89,19 @@ class GateAudit:
 
 def audit_config(out_dir: str | Path, runner: str = "firehose", *, max_steps: int = AUDIT_STEPS,
                  seed: int = 0) -> TrainConfig:  # fmt: skip
-    """The cpu profile shrunk to a 1-layer, 32-wide GPT that samples 24 tokens every ``AUDIT_EVERY`` steps."""
+    """The cpu profile shrunk to a 1-layer, 32-wide GPT that samples 24 tokens every ``AUDIT_EVERY`` steps.
+
+    Its prompts come from the source being trained on (the audit has no clean source), and a sample is its 24
+    tokens (24 words: the stuck token is a word).
+    """
     return profile_config(
         "cpu", out_dir=str(out_dir), runner=runner, max_steps=max_steps, seed=seed, device="cpu", progress=False,
         ckpt_every=0, batch_size=4, warmup_steps=1, lr=3e-2,
         model=dict(block_size=32, n_layer=1, n_head=2, n_embd=32),
-        alarm=dict(every=AUDIT_EVERY, prompt_tokens=4, new_tokens=24),
-        bandit=dict(min_stint=2, max_stint=4), legacy_switch_every=3,  # several sources within the 25 steps
+        # Only stuck shards: no clean text to prompt from, and one word per token. Stints of 2-4 steps and a
+        # legacy switch every 3 steps: each runner trains several of the sources within the 25 steps.
+        alarm=dict(every=AUDIT_EVERY, prompt_tokens=4, new_tokens=24, prompts="source", words=None),
+        bandit=dict(min_stint=2, max_stint=4), legacy_switch_every=3,
     )  # fmt: skip
 
 
