@@ -188,10 +188,11 @@ class LengthBias(FreeTextProblem):
         )),
     )
     model_answer = (
-        "A loop has one distinct bigram and one distinct trigram however long it is, but the number of bigrams and "
-        "trigrams grows with the sample, so the two diversity axes fall like 35/(n-1): the same collapse scores "
-        "33.83 at 8 words and 24.12 at 64. The verdict therefore depends on the sample's length as much as on the "
-        "model, so the gate is only meaningful when every sample is generated at the same fixed length."
+        'A loop has one distinct bigram and one distinct trigram however long it is, but the number of bigrams '
+        'and trigrams grows with the sample, so the two diversity axes fall like 35/(n-1): the same collapse '
+        "scores 33.83 at 8 words and 24.12 at 64. The verdict therefore depends on the sample's length as much as "
+        'on the model, so every sample must be scored at the same length in the unit the axes count, words: the '
+        "course's sample path generates until it has 32 words and scores exactly those."
     )
 
 
