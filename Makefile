@@ -11,8 +11,9 @@ BIN     = $(VENV)/bin
 
 WHEELS ?=
 WHEELHOUSE ?= wheelhouse
-# With WHEELS set, pip reads that folder only and never touches the network.
-PIP_SOURCE = $(if $(WHEELS),--no-index --find-links $(WHEELS))
+# With WHEELS set, pip reads that folder only and never touches the network. With TORCH_CPU=1, pip may also read
+# PyTorch's CPU-only index: on Linux it then installs torch's CPU build (its +cpu version sorts above PyPI's).
+PIP_SOURCE = $(if $(WHEELS),--no-index --find-links $(WHEELS),$(if $(TORCH_CPU),--extra-index-url https://download.pytorch.org/whl/cpu))
 
 .PHONY: lab test setup wheelhouse learner-notebooks clean
 

@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 
 from coursekit.course.exercise import GRADING_ENV
 
-BUDGET_S = 90.0  # COURSE.md §3: each solution notebook executes headless in <= 90 s on 2 CPU cores
+BUDGET_S = 90.0  # docs/specification.md §3: each solution notebook executes headless in <= 90 s on 2 CPU cores
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -28,11 +28,11 @@ import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 
-from coursekit.alarm.gate import DEFAULT_PATIENCE, CoherenceGate
+from coursekit.alarm.gate import DEFAULT_PATIENCE
 from coursekit.alarm.metrics import DEFAULT_THRESHOLD
 from coursekit.alarm.runlog import MalformedLine, iter_log, preview
-from coursekit.alarm.v3gate import V3Gate
-from coursekit.alarm.v4gate import GATE_NAMES, V4Gate, verdict_of
+from coursekit.alarm.gates import make_gate
+from coursekit.alarm.v4gate import GATE_NAMES, verdict_of
 from coursekit.backtest.datasets import v1_log_path
 from coursekit.backtest.replay import (
     GPU_WATTS,
@@ -184,7 +184,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             raise ValueError(f"--threshold, --patience and --sensitivity are v2's; --gate {args.gate} has its own")
         threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
         patience = DEFAULT_PATIENCE if args.patience is None else args.patience
-        gate = {"v2": lambda: CoherenceGate(threshold, patience), "v3": V3Gate, "v4": V4Gate}[args.gate]()
+        gate = make_gate(args.gate, **({"threshold": threshold, "patience": patience} if args.gate == "v2" else {}))
     except (TypeError, ValueError) as e:
         raise InputError(str(e)) from None
     _check_outputs([args.plot, args.sensitivity_plot])

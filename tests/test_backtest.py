@@ -22,7 +22,7 @@ from coursekit.backtest.replay import (
 from coursekit.cli import main
 
 GOOD = "The river rises in the hills north of the town and flows south to join the sea."  # scores > 90
-BAD = " ".join(["region"] * 64)  # 0.5556 + 0.5645 + 20 + 3 = 24.12 (COURSE.md §4): degenerate
+BAD = " ".join(["region"] * 64)  # 0.5556 + 0.5645 + 20 + 3 = 24.12 (docs/specification.md §4): degenerate
 
 
 def recs(pattern: str, every: int = 100) -> list[dict]:

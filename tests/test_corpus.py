@@ -19,6 +19,7 @@ from coursekit.train.corpus import (
     corpus_text,
     course_sources,
     load_sources,
+    HELDOUT_TOKENS,
     source_text,
 )
 from coursekit.train.tokenizer import load_tokenizer
@@ -269,9 +270,25 @@ def test_user_file_becomes_a_clean_source(tok, tmp_path):
     out = load_sources(course_sources("healthy")[:1], tok, extra_files=[path])
     assert list(out) == ["docs", "my_notes"]
     mine = out["my_notes"]
-    assert not mine.faulty and tok.decode(mine.tokens) == text
+    # A tenth of the file's tokens is held out for the sample path's prompts; together they are the whole file.
+    assert mine.heldout.numel() == (mine.heldout.numel() + len(mine)) // 10 > 0
+    assert not mine.faulty and tok.decode(torch.cat([mine.tokens, mine.heldout])) == text
     path.write_text("edited\n" * 10, encoding="utf-8")  # a file is read afresh each time, never cached
-    assert tok.decode(load_sources([], tok, extra_files=[path])["my_notes"].tokens) == "edited\n" * 10
+    again = load_sources([], tok, extra_files=[path])["my_notes"]
+    assert tok.decode(torch.cat([again.tokens, again.heldout])) == "edited\n" * 10
+
+
+def test_clean_sources_hold_out_their_tail_and_faulty_ones_do_not(sources):
+    for name, src in sources.items():
+        # A clean source keeps HELDOUT_TOKENS (at most a tenth of it) out of training; a faulty one keeps none.
+        want = 0 if src.faulty else min(HELDOUT_TOKENS, (len(src) + src.heldout.numel()) // 10)
+        assert src.heldout.numel() == want, name
+    docs = sources["docs"]
+    prompts = docs.heldout_prompts(16, 4)  # evenly spaced: starts 0, a third, two thirds and the end of the room
+    room = HELDOUT_TOKENS - 16
+    assert [p.tolist() for p in prompts] == [docs.heldout[s : s + 16].tolist() for s in (0, room // 3,
+                                                                                         2 * room // 3, room)]
+    assert sources["stuck_shard"].heldout_prompts(16, 4) == []
 
 
 def test_user_file_errors(tok, tmp_path):

@@ -87,7 +87,7 @@ def test_untried_sources_come_first():
 
 
 def test_a_low_loss_source_takes_over():
-    # The trap of COURSE.md §7: a stuck shard has the lowest loss, so the bandit feeds it more and more.
+    # The trap of docs/specification.md §7: a stuck shard has the lowest loss, so the bandit feeds it more and more.
     bandit = FirehoseBandit(["docs", "code", "stuck_shard"], seed=0)
     chosen = drive(bandit, 3000, loss_of=lambda name: 0.1 if name == "stuck_shard" else 5.0)
     late = chosen[1000:]

@@ -45,6 +45,7 @@ class Double(Problem):
 class Explain(FreeTextProblem):
     label = "Toy · Q2"
     min_sentences, max_sentences = 1, 2
+    min_words = 3
     ideas = (KeyIdea("the colour", (r"blue",)),)
     model_answer = "The sky is blue."
 
@@ -205,9 +206,21 @@ def test_free_text_outcomes():
     assert q.grade(answer="The sky is blue.").passed
     assert q.grade(answer=...).status == NOT_ATTEMPTED
     assert q.grade(answer="   ").status == NOT_ATTEMPTED
+    assert q.grade(answer="...").status == NOT_ATTEMPTED  # the stub typed inside the quotes
     assert "string" in q.grade(answer=42).message
-    assert "the colour" in q.grade(answer="The sky is nice.").message  # a missing idea is named by topic
-    assert "sentences" in q.grade(answer="Blue. Blue. Blue.").message  # too long
+    assert "words" in q.grade(answer="Blue.").message  # 1 word, fewer than min_words = 3: not yet an attempt
+    assert "sentences" in q.grade(answer="Blue sky. Blue sky. Blue sky. Blue sky. Blue sky.").message  # 5 > 2 x 2
+
+
+def test_free_text_is_never_failed_or_passed_on_keywords():
+    q = Explain()
+    # a real attempt without the key idea's words passes; the feedback names the idea as advice
+    other_words = q.grade(answer="The sky is the colour of the sea.")
+    assert other_words.passed and "does not seem to mention the colour" in other_words.message
+    assert "Advice, not a grade" in other_words.message and "The sky is blue." in other_words.message
+    # with the words, the outcome is the same pass, without the nudge
+    with_words = q.grade(answer="The sky is blue today.")
+    assert with_words.passed and "does not seem" not in with_words.message
 
 
 def test_free_text_model_answer_passes_and_is_shown(capsys):

@@ -1,5 +1,6 @@
 """Tests for coursekit.train.gateaudit: a short real run on a stuck shard, and what the gate saw in it."""
 
+import dataclasses
 import json
 
 import pytest
@@ -7,6 +8,8 @@ import pytest
 from coursekit.alarm.runlog import LogWriter
 from coursekit.incident.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
 from coursekit.train.gateaudit import (
+    AUDIT_SOURCES,
+    curriculum_problem,
     AUDIT_EVERY,
     AUDIT_STEPS,
     STUCK_TEXT,
@@ -35,7 +38,8 @@ def test_a_runner_that_stores_its_own_samples_is_seen_through():
     audit = gate_audit(v1_firehose)  # not registered: registered for the run, then removed
     assert RUNNERS == before
     # 50 steps, a stored sample every 5: 10 stored, none gated; nothing halts it, so it completes (status 0).
-    assert audit == GateAudit("v1_firehose", 0, AUDIT_STEPS, 0, None, AUDIT_STEPS // AUDIT_EVERY, audit.last_text)
+    assert dataclasses.astuple(audit)[:7] == ("v1_firehose", 0, AUDIT_STEPS, 0, None, AUDIT_STEPS // AUDIT_EVERY,
+                                              audit.last_text)
     assert "the the the" in audit.last_text
     assert "the gate saw no sample; 10 samples stored elsewhere, never scored" in str(audit)
 
@@ -80,8 +84,9 @@ def test_audit_config_and_data():
     assert cfg.alarm.every == AUDIT_EVERY and cfg.alarm.new_tokens < cfg.model.block_size
     tokenizer, sources = audit_data()
     assert cfg.model.vocab_size == tokenizer.vocab_size
-    (name, source), = sources.items()
-    assert name == "stuck" and source.faulty and set(source.tokens.tolist()) == set(tokenizer.encode(STUCK_TEXT))
+    assert tuple(sources) == AUDIT_SOURCES and len(AUDIT_SOURCES) == 3
+    for source in sources.values():
+        assert source.faulty and set(source.tokens.tolist()) == set(tokenizer.encode(STUCK_TEXT))
 
 
 def test_audit_run_leaves_the_files(tmp_path):
@@ -100,3 +105,23 @@ def test_read_audit_by_hand(tmp_path):
     (tmp_path / "summary.json").write_text(json.dumps({"step": 12}))
     assert read_audit("r", 3, tmp_path) == GateAudit("r", 3, 12, 2, 10, 1, "e f")
     assert "said halt at step 10; 1 samples stored elsewhere" in str(read_audit("r", 3, tmp_path))
+
+
+def test_the_audit_counts_what_each_runner_trained_and_told_its_curriculum():
+    # stints of 2-4 steps over three sources: by the halt at step 25 the bandit has tried all three
+    audit = gate_audit("firehose")
+    assert sum(n for _, n in audit.trained) == 25 and len(audit.trained) == 3
+    assert audit.curriculum == "FirehoseBandit" and audit.curriculum_told == 25
+    assert audit.curriculum_chose == audit.trained and curriculum_problem(audit) is None
+    legacy = gate_audit("legacy")
+    assert legacy.curriculum == "LegacySchedule" and legacy.curriculum_told == 25 and curriculum_problem(legacy) is None
+
+
+def test_curriculum_problem_by_hand():
+    base = GateAudit("r", 3, 10, 2, 10, 0, "", trained=(("a", 6), ("b", 4)), curriculum="FirehoseBandit",
+                     curriculum_told=10, curriculum_chose=(("a", 6), ("b", 4), ("c", 0)))
+    assert curriculum_problem(base) is None
+    assert "attached no curriculum" in curriculum_problem(dataclasses.replace(base, curriculum=None))
+    assert "about 7" in curriculum_problem(dataclasses.replace(base, curriculum_told=7))
+    assert "chose" in curriculum_problem(dataclasses.replace(base, curriculum_chose=(("a", 10),)))
+    assert curriculum_problem(dataclasses.replace(base, trained=())) is None  # an audit read from files only

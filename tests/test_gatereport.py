@@ -49,7 +49,7 @@ def test_committed_healthy_run_is_a_clean_log_that_v2_passes():
 
 
 def test_v3_on_v1_and_the_healthy_logs():
-    # COURSE.md §2: v2 fires at 132,000; v3 at 77,400 (5 bad among 75,600-77,400), 132,000 - 77,400 = 54,600 earlier
+    # docs/specification.md §2: v2 fires at 132,000; v3 at 77,400 (5 bad among 75,600-77,400), 132,000 - 77,400 = 54,600 earlier
     report = gate_report(V3Gate)
     assert report.v2_trigger == 132_000 and report.trigger == 77_400 and report.steps_earlier == 54_600
     assert report.false_alarms == {}

@@ -28,6 +28,7 @@ def test_q1_wrong_answers_point_at_the_rule():
 
 
 def test_q2_self_check_wants_the_loss_the_samples_and_nobody_looking():
-    missing = q2.grade(answer="The loss went down.")
-    assert missing.status == INCORRECT and "samples" in missing.message
-    assert q2.grade(answer="The loss fell, so nobody read the samples.").passed
+    assert q2.grade(answer="The loss went down.").status == INCORRECT  # 4 words: not yet an explanation
+    missing = q2.grade(answer="The loss went down all the time, so the dashboard looked fine to everyone.")
+    assert missing.passed and "does not seem to mention" in missing.message and "samples" in missing.message
+    assert q2.grade(answer="The loss fell all run long, so nobody read the samples that were stored.").passed

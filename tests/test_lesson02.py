@@ -13,8 +13,8 @@ from coursekit.course.lessons.lesson02 import (
     q5,
     q6,
     region_loop,
-    shortest_degenerate_loop,
 )
+from coursekit.course.lessons.lesson02_reference import shortest_degenerate_loop
 
 
 def test_region_loops():
@@ -45,6 +45,9 @@ def test_q3_verdict():
     assert "patience" in q3.grade(total_8=33.83, degenerate_8=False, halts_8=True).message
     assert "threshold" in q3.grade(total_8=33.83, degenerate_8=True, halts_8=False).message
     assert "True or False" in q3.grade(total_8=33.83, degenerate_8="no", halts_8=False).message
+    import numpy as np  # a comparison of numpy scalars gives numpy's bool: it counts as a bool
+
+    assert q3.grade(total_8=np.float64(33.83), degenerate_8=np.float64(33.83) < 30, halts_8=np.bool_(False)).passed
 
 
 def test_q4_full_length():
@@ -69,4 +72,12 @@ def test_shortest_degenerate_loop_bad_input():
 
 
 def test_q6_self_check():
-    assert q6.grade(answer="It got longer. Longer is worse.").status == INCORRECT
+    assert q6.grade(answer="It got longer. Longer is worse.").status == INCORRECT  # 6 words: too short
+    assert q6.grade(answer=q6.model_answer).passed
+
+
+def test_answers_are_not_one_import_away():
+    from coursekit.course.lessons import lesson02 as lesson
+
+    for name in ('shortest_degenerate_loop',):
+        assert not hasattr(lesson, name), name

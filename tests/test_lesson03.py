@@ -1,17 +1,16 @@
 """Lesson 03: the axis checks name the failing case; the matrix and the claims follow the battery."""
 
+import numpy as np
 import pytest
 
 from coursekit.alarm.metrics import english_lexicon, eval_chat_quality
 from coursekit.course.battery import MODES
 from coursekit.course.exercise import INCORRECT, NOT_ATTEMPTED
+from coursekit.course.lessons import lesson03
 from coursekit.course.lessons.lesson03 import (
     AXES,
-    CLAIMS,
+    CLAIM_TEXTS,
     axis_flags,
-    claim_verdicts,
-    failure_matrix,
-    flag_shares,
     q1,
     q2,
     q3,
@@ -20,6 +19,7 @@ from coursekit.course.lessons.lesson03 import (
     q6,
     q7,
 )
+from coursekit.course.lessons.lesson03_reference import CLAIMS, claim_verdicts, failure_matrix, flag_shares
 
 
 def test_axis_flags_by_hand():
@@ -38,19 +38,34 @@ def test_matrix_and_shares_cover_every_mode():
 @pytest.mark.parametrize(
     "rows, verdicts",
     [
-        # (mode, flags, degenerate) rows made by hand, and what each claim says about them
-        ([("ab_loop", frozenset({"bigram"}), True)], {"A": True, "B": False, "G": True}),
-        ([("ab_loop", frozenset({"trigram"}), False)], {"A": False, "B": True, "G": False}),
-        ([("non_english", frozenset(), False)], {"C": False, "F": True}),
-        ([("character_collapse", frozenset({"chars"}), True)], {"E": True}),
-        ([("character_collapse", frozenset({"chars", "english"}), True)], {"E": False}),
-        ([("punctuation_noise", frozenset({"english"}), False)], {"D": True}),
-        ([("healthy", frozenset({"english"}), False)], {"F": False, "G": True}),
+        # (mode, origin, flags) rows made by hand, and what each of the account's claims says about them
+        ([("single_token_loop", "hand", frozenset({"bigram"}))], {"A": True}),
+        ([("single_token_loop", "hand", frozenset({"bigram", "chars"}))], {"A": False}),  # region: 6 characters
+        ([("punctuation_noise", "hand", frozenset({"chars"}))], {"B": True}),
+        ([("punctuation_noise", "gen", frozenset({"chars", "bigram"}))], {"B": False}),  # no sample passes bigrams
+        ([("non_english", "hand", frozenset({"english"}))], {"C": True}),
+        ([("non_english", "hand", frozenset({"english"})), ("non_english", "hand", frozenset())], {"C": False}),
+        ([("non_english", "hand", frozenset({"english", "bigram", "trigram"}))], {"C": False}),  # no spaces: 1 word
+        ([("non_english", "gen", frozenset()), ("non_english", "hand", frozenset({"english"}))], {"C": True}),
+        ([("ab_loop", "hand", frozenset({"trigram"}))], {"D": True}),
+        ([("ab_loop", "hand", frozenset({"bigram", "trigram"}))], {"D": False}),
     ],
 )
 def test_each_claim_tests_what_it_says(rows, verdicts):
     for key, want in verdicts.items():
         assert CLAIMS[key].test(rows) is want, key
+
+
+def test_the_account_claims_on_the_battery():
+    # A: region x 8 keeps 3.0 of 10 character points (6 distinct letters); C: Japanese without spaces is one word;
+    # D: "yes no" x 4 scores bigram 35 x 2/7 = 10.0 < trigram 35 x 2/6 = 11.67, so trigram never flags alone
+    assert claim_verdicts() == {"A": False, "B": True, "C": False, "D": False}
+
+
+def test_answers_are_not_one_import_away():
+    for name in ("CLAIMS", "claim_verdicts", "failure_matrix", "flag_shares"):
+        assert not hasattr(lesson03, name), name
+    assert set(CLAIM_TEXTS) == set(CLAIMS)
 
 
 def test_claim_verdicts_are_booleans_for_every_claim():
@@ -114,5 +129,6 @@ def test_q7_claims_feedback_counts_without_naming():
     flipped = dict(right, A=not right["A"], B=not right["B"])
     outcome = q7.grade(claims=flipped)
     assert outcome.status == INCORRECT and "2 verdicts" in outcome.message and "A" not in outcome.message.split()
-    assert "no verdict for G" in q7.grade(claims={k: v for k, v in right.items() if k != "G"}).message
+    assert "no verdict for D" in q7.grade(claims={k: v for k, v in right.items() if k != "D"}).message
     assert "True or False" in q7.grade(claims=dict(right, A="yes")).message
+    assert q7.grade(claims={k: np.bool_(v) for k, v in right.items()}).passed  # numpy booleans count

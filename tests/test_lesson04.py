@@ -15,7 +15,6 @@ from coursekit.course.exercise import (
 )
 from coursekit.course.lessons import lesson04
 from coursekit.course.lessons.lesson04 import (
-    explore_answers,
     gate_trace,
     q1,
     q2,
@@ -27,8 +26,8 @@ from coursekit.course.lessons.lesson04 import (
     saved_at_stated_rate,
     v1_result,
     v1_trigger,
-    why_not_80k,
 )
+from coursekit.course.lessons.lesson04_reference import explore_answers, why_not_80k
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_gate_and_backtest.ipynb"
 
@@ -52,7 +51,7 @@ def test_gate_trace_adds_one_below_the_threshold_and_resets_otherwise(totals, th
 
 
 def test_v1_references_match_the_account():
-    # COURSE.md §2: fires at 132,000; 165,000 - 132,000 = 33,000 steps; / 6 / 60 = 91.67 h; x 0.13 kW = 11.92 kWh
+    # docs/specification.md §2: fires at 132,000; 165,000 - 132,000 = 33,000 steps; / 6 / 60 = 91.67 h; x 0.13 kW = 11.92 kWh
     assert v1_result().trigger_step == 132_000
     saved = saved_at_stated_rate()
     assert saved.steps == 33_000 and saved.hours == pytest.approx(91.667, abs=1e-3)
@@ -139,13 +138,15 @@ def test_q2_slips(answer, says):
 # --- Q3 and Q4: the saving -------------------------------------------------------------------------------------
 
 
-def test_q3_one_decimal_passes_and_slips_are_named():
+def test_q3_the_figures_the_account_quotes_pass_and_slips_are_named():
     # 33,000 steps / 6 = 5,500 min = 91.67 h = 3.82 days; 91.67 h x 0.13 kW = 11.92 kWh
     right = dict(steps_saved=33_000, hours_saved=91.67, days_saved=3.82, kwh_saved=11.92)
     assert q3.grade(**right).passed
     assert q3.grade(steps_saved=33_000, hours_saved=91.7, days_saved=3.8, kwh_saved=11.9).passed
+    # the account's own figures, at two significant figures or more: "91.6 hours", 3.8 days, "about 12 kWh"
+    assert q3.grade(steps_saved=33_000, hours_saved=91.6, days_saved=3.8, kwh_saved=12).passed
+    assert q3.grade(**right, **{}).passed and not q3.grade(**dict(right, kwh_saved=13)).passed  # 13 is not 11.92
     for change, says in [
-        (dict(kwh_saved=12), "rounded"),  # the account's "about 12 kWh"
         (dict(hours_saved=5_500), "minutes"),
         (dict(kwh_saved=91.67 * 130), "watt-hours"),
         (dict(steps_saved=165_000 - 131_200), "bad run began"),
@@ -161,11 +162,11 @@ def test_q4_rate_check():
     # 165,000 / (16.1 x 24 x 60) = 7.117 steps/min; 33,000 / 7.117 / 60 = 77.28 h; 165,000 / 6 / 60 / 24 = 19.10 days
     right = dict(implied_rate=7.117, hours_saved_implied=77.28, run_days_at_stated_rate=19.1)
     assert q4.grade(**right).passed
+    # the course's own printed figures pass: 7.1 steps/min, 77 h, "about 19 days"
+    assert q4.grade(implied_rate=7.1, hours_saved_implied=77, run_days_at_stated_rate=19).passed
     for change, says in [
-        (dict(implied_rate=7.1), "rounded to one decimal"),
         (dict(implied_rate=165_000 / 16.1), "per day"),
         (dict(implied_rate=6), "stated rate"),
-        (dict(hours_saved_implied=33_000 / 7.1 / 60), "rounded to 7.1"),  # 77.46 h
         (dict(hours_saved_implied=91.67), "6 steps/min"),
         (dict(run_days_at_stated_rate=16.1), "account's 16.1"),
     ]:
@@ -197,9 +198,9 @@ def test_q5_feedback():
 
 
 def test_q6_self_check_and_model_answer():
-    assert q6.grade(answer="It reset. It was later.").status == INCORRECT  # no word about sources
-    no_sources = q6.grade(answer="The counter was reset. Then at 132,000 it fired.")
-    assert "where the healthy samples came from" in no_sources.message
+    assert q6.grade(answer="It reset. It was later.").status == INCORRECT  # 5 words: too short
+    no_sources = q6.grade(answer="The counter was reset by good samples again and again. Then at 132,000 it fired.")
+    assert no_sources.passed and "where the healthy samples came from" in no_sources.message  # advice
     model = q6.model_answer
     assert q6.grade(answer=model).passed
     assert "132,000" in model and "33.83" in model  # computed from the log, as the account says
@@ -223,3 +224,10 @@ def test_q6_self_check_and_model_answer():
 def test_q7_feedback(change, says):
     outcome = q7.grade(**dict(dict(patience_by_80k=2, threshold_p5_by_100k=35), **change))
     assert outcome.status == INCORRECT and says in outcome.message, outcome
+
+
+def test_answers_are_not_one_import_away():
+    from coursekit.course.lessons import lesson04 as lesson
+
+    for name in ('explore_answers', 'why_not_80k'):
+        assert not hasattr(lesson, name), name

@@ -127,8 +127,8 @@ def _firehose_with(sample_handling):
 
 
 def _twice(run, name):
-    run.sample(name)
-    return run.sample(name)  # the same step twice: the gate refuses it
+    run.sample(name)  # this call's verdict is dropped ...
+    return run.sample(name)  # ... and the same step twice is skipped (with a warning): it never says halt
 
 
 @pytest.mark.parametrize("loop, message", [
@@ -137,7 +137,7 @@ def _twice(run, name):
     (firehose_ignoring_halt, "went on to step 50: when the sample path says halt, the loop must stop"),
     (_firehose_with(lambda run, name: run.step % 10 == 0 and run.sample(name)),
      "halted at step 50 after 5 gated samples; coursekit's firehose, on the same data, at step 25 after 5"),
-    (_firehose_with(_twice), "raised ValueError: step 5 is not after the last observed step 5"),
+    (_firehose_with(_twice), "the gate said halt at step 25, the runner went on to step 50"),
     ("firehose", "should be a function of the run, got a str"),
 ])  # fmt: skip
 def test_q2_mistakes(loop, message):
@@ -246,9 +246,9 @@ def test_q4_without_a_halted_run(tmp_path, halted_run):
 
 def test_q5_model_answer_passes_and_thin_answers_do_not():
     assert q5.grade(answer=q5.model_answer).passed
-    thin = q5.grade(answer="The loss was low. The model was fine at predicting.")
-    assert thin.status == INCORRECT and "why the stuck source makes that easy" in thin.message
-    assert q5.grade(answer="It predicted repeated text well.").status == INCORRECT  # one sentence: too short
+    thin = q5.grade(answer="The loss was low. The model was fine at predicting the next token of its data.")
+    assert thin.passed and "why the stuck source makes that easy" in thin.message  # advice, not a fail
+    assert q5.grade(answer="It predicted repeated text well.").status == INCORRECT  # 5 words: too short
     assert q5.grade(answer="  ").status == NOT_ATTEMPTED
 
 

@@ -24,7 +24,6 @@ from coursekit.course.lessons.lesson06 import (
     garbage_v2_passes,
     learner_gate,
     loops_and_marks,
-    min_total_full_diversity,
     q1,
     q2,
     q3,
@@ -34,6 +33,7 @@ from coursekit.course.lessons.lesson06 import (
     v2_report,
     v3_report,
 )
+from coursekit.course.lessons.lesson06_reference import min_total_full_diversity
 
 
 def reference_is_bad(score):
@@ -52,7 +52,7 @@ def stub(*args):
 
 
 def test_min_total_full_diversity_is_the_blind_spot_sample():
-    # 35 + 35 + 0 + 10 x 1/20 = 70.5, and v1's apostrophe sample at 110,000 meets it exactly (COURSE.md §4)
+    # 35 + 35 + 0 + 10 x 1/20 = 70.5, and v1's apostrophe sample at 110,000 meets it exactly (docs/specification.md §4)
     assert min_total_full_diversity() == 70.5
     assert eval_chat_quality("''''' ''''' '' ''' ''").total == 70.5
 
@@ -135,13 +135,16 @@ def test_the_learner_notebooks_stubs_are_not_attempted():
 # --- Q1 ------------------------------------------------------------------------------------------------------------
 
 
-def test_q1_self_check_names_the_missing_idea():
+def test_q1_feedback_names_the_missing_idea_as_advice():
     wiring_only = ("Wire the scorer into the one sample path that every runner shares. "
                    "A sum of axes lets one axis make up for another.")
     outcome = q1.grade(answer=wiring_only)
-    assert outcome.status == INCORRECT and "what the composite needs instead" in outcome.message
-    assert q1.grade(answer=wiring_only + " Give each axis a floor.").passed
-    assert "2-3 sentences" in q1.grade(answer="Call the scorer.").message
+    assert outcome.passed and "what the composite needs instead" in outcome.message  # advice, not a fail
+    assert "does not seem" not in q1.grade(answer=wiring_only + " Give each axis a floor.").message
+    assert "2-3 sentences" in q1.grade(answer="Call the scorer.").message  # 3 words: not yet an attempt
+    # "combine the axes with an AND" is a right answer in other words: it passes
+    assert q1.grade(answer="Call the scorer from the code path every runner shares. Combine the axes with an AND "
+                           "rather than a sum.").passed
 
 
 # --- Q2 and Q3 -----------------------------------------------------------------------------------------------------
@@ -234,24 +237,30 @@ def test_q5_wrong_halting_rules(halt_now, says):
 
 
 def test_q5_a_gate_later_than_v2_fails():
-    # v2's rule with 6 in a row instead of 5: lesson 04's "one sample late", 132,200
-    outcome = q5.grade(sample_is_bad=lambda s: s.total < 30, halt_now=lambda f: sum(f[-6:]) >= 6)
-    assert outcome.status == INCORRECT and "fires at step 132,200 on v1, no earlier than v2" in outcome.message
+    # v3's floors, but a halting rule that waits for 700 samples (step 140,000) before 5 bad in a row
+    outcome = q5.grade(sample_is_bad=reference_is_bad, halt_now=lambda f: len(f) > 700 and sum(f[-5:]) >= 5)
+    assert outcome.status == INCORRECT and "fires at step 140,200 on v1, no earlier than v2" in outcome.message
 
 
-def test_q5_names_the_false_alarm_and_the_sample_behind_it():
-    # An English floor of 14 (70%) calls 44 of the healthy trainer run's 100 samples bad: 5 of 10 by step 180.
+def test_q5_rejects_what_q4_rejects():
+    # a plain sum with a raised threshold: the highest garbage v2 passes scores 81.83, so `total < 81.86` catches it
+    # all and no healthy log sample, but calls 5.4% of the human-written windows bad (budget 1%)
+    raised_sum = lambda s: s.total < 81.86  # noqa: E731
+    assert "human-written text" in q4.grade(sample_is_bad=raised_sum).message
+    outcome = q5.grade(sample_is_bad=raised_sum, halt_now=reference_halt)
+    assert outcome.status == INCORRECT and "first fix `sample_is_bad`" in outcome.message
+    # an English floor of 14 calls samples of the healthy trainer run bad: Q4 names it, and so does Q5
     too_strict = q5.grade(sample_is_bad=lambda s: s.total < 30 or s.english < 14, halt_now=reference_halt)
-    assert too_strict.status == INCORRECT
-    assert "fired on the healthy log \"trainer run (healthy)\" at step 180" in too_strict.message
-    assert "It called 44 of its 100 samples bad, the first at step" in too_strict.message
+    assert too_strict.status == INCORRECT and "first fix" in too_strict.message and "healthy log" in too_strict.message
 
 
 def test_q5_other_valid_designs_pass():
     streak = q5.grade(sample_is_bad=reference_is_bad, halt_now=lambda f: sum(f[-5:]) >= 5)  # floors, v2's streak
-    window = q5.grade(sample_is_bad=lambda s: s.total < 30, halt_now=reference_halt)  # v2's rule, a window
+    # v2's per-sample rule with a window fails now: Q5 first asks Q4's question of the per-sample rule
+    assert "first fix" in q5.grade(sample_is_bad=lambda s: s.total < 30, halt_now=reference_halt).message
+    window = q5.grade(sample_is_bad=reference_is_bad, halt_now=lambda f: sum(f[-8:]) >= 4)  # floors, 4 of 8
     assert streak.passed and "89,600" in streak.message
-    assert window.passed and "87,000" in window.message
+    assert window.passed and "76,800" in window.message  # 4 of the last 8 bad first at 76,800
 
 
 # --- Q6: the report ------------------------------------------------------------------------------------------------
@@ -305,3 +314,10 @@ def test_the_margins_the_lesson_states_are_computed():
     assert (f"English presence dips to {held['english']:.1f}, one point above its floor, where the chosen-on logs "
             f"never went below {chosen['english']:.1f}") in prose
     assert held["english"] - floors.min_english == 1.0
+
+
+def test_answers_are_not_one_import_away():
+    from coursekit.course.lessons import lesson06 as lesson
+
+    for name in ('min_total_full_diversity',):
+        assert not hasattr(lesson, name), name

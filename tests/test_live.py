@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coursekit.alarm.runlog import LogWriter
-from coursekit.train.gateaudit import audit_config, audit_data, audit_run
+from coursekit.train.gateaudit import AUDIT_SOURCES, audit_config, audit_data, audit_run
 from coursekit.train.live import LivePlot, run_figure
 from coursekit.train.trainer import main
 
@@ -111,7 +111,7 @@ def test_run_figure_of_a_folder_without_a_log(tmp_path):
 
 
 def test_run_figure_of_a_run_that_never_halted(tmp_path):
-    assert audit_run(lambda run: [run.train_step("stuck") for _ in range(3)], tmp_path, max_steps=3) == 0
+    assert audit_run(lambda run: [run.train_step(AUDIT_SOURCES[0]) for _ in range(3)], tmp_path, max_steps=3) == 0
     with LogWriter(tmp_path / "samples.jsonl") as log:  # that runner samples nothing: give it one healthy sample
         log.append(record(3, 80.0, 0))
     fig = run_figure(tmp_path)

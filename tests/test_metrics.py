@@ -21,7 +21,7 @@ TOL = 1e-9
 AXES = [bigram_diversity, trigram_diversity, english_word_presence, character_diversity, eval_chat_quality]
 
 
-# --- COURSE.md §4 worked examples ---------------------------------------------------------------------------
+# --- docs/specification.md §4 worked examples ---------------------------------------------------------------------------
 
 
 def test_region_x8():

@@ -4,11 +4,12 @@ import json
 
 import pytest
 import torch
-from tinyrun import STUCK, WORDS, WordTokenizer, clean_source
+from tinyrun import STUCK, WORDS, WordTokenizer, clean_source, stuck_source
 
 from coursekit.alarm.metrics import eval_chat_quality
 from coursekit.alarm.runlog import read_log
-from coursekit.train.samplepath import AlarmConfig, SamplePath
+from coursekit.train.corpus import TokenSource
+from coursekit.train.samplepath import AlarmConfig, SamplePath, clean_prompts, first_words
 
 
 class StubModel(torch.nn.Module):
@@ -29,7 +30,8 @@ class StubModel(torch.nn.Module):
 
 
 def make_path(tmp_path, **kw):
-    cfg = AlarmConfig(every=kw.pop("every", 10), prompt_tokens=4, new_tokens=24, patience=kw.pop("patience", 3))
+    cfg = AlarmConfig(every=kw.pop("every", 10), prompt_tokens=4, new_tokens=24, patience=kw.pop("patience", 3),
+                      prompts="source", words=None)  # the prompt and length policies have their own tests below
     return SamplePath(cfg, tmp_path, WordTokenizer(), **kw)
 
 
@@ -142,7 +144,7 @@ def test_cuda_graph_is_off_on_cpu_and_refused_when_asked_for(tmp_path):
     assert path.cuda_graph is False  # None means "on CUDA only"
     path.after_step(1, model, clean_source(), None)  # StubModel.generate takes no cuda_graph keyword: not passed
     with pytest.raises(ValueError, match="cuda_graph=True needs sampling on a CUDA device, got device 'cpu'"):
-        SamplePath(AlarmConfig(cuda_graph=True), tmp_path, WordTokenizer())
+        SamplePath(AlarmConfig(cuda_graph=True, prompts="source"), tmp_path, WordTokenizer())
 
 
 class GraphFailsModel(StubModel):
@@ -171,3 +173,79 @@ def test_a_failed_cuda_graph_falls_back_to_the_same_eager_sample(tmp_path):
     eager.close(), graphed.close()
     assert model.calls.count("graph") == 1 and graphed.cuda_graph is False
     assert graphed.log_path.read_text() == eager.log_path.read_text()
+
+
+# --- issue 12: fixed clean prompts, and a fixed number of words -------------------------------------------------
+
+
+def held_out_source(name, seed):
+    """A clean source whose last 40 tokens are held out of training, as load_sources does."""
+    src = clean_source(name, seed=seed)
+    return TokenSource(name, src.tokens[:-40], heldout=src.tokens[-40:])
+
+
+def test_first_words_cuts_at_the_nth_whole_word():
+    assert first_words(" a b  c d", 3) == (" a b  c", True)  # whitespace inside is kept (the chars axis sees it)
+    assert first_words(" a b c", 3) == (" a b c", False)  # "c" may go on in the next token
+    assert first_words(" a b c ", 3) == (" a b c", True)
+    assert first_words("a b", 3) == ("a b", False)
+    assert first_words("   ", 2) == ("   ", False)
+
+
+def test_clean_prompts_interleave_the_clean_sources_and_skip_faulty_ones():
+    sources = {"stuck": stuck_source(), "clean": held_out_source("clean", 0), "prose": held_out_source("prose", 1)}
+    prompts = clean_prompts(sources, 4, 5)  # 3 per clean source (ceil 5/2), alternating, cut to 5
+    assert [name for name, _ in prompts] == ["clean", "prose", "clean", "prose", "clean"]
+    # 40 held-out tokens, windows of 4: starts 0, 18, 36
+    assert prompts[2][1].tolist() == sources["clean"].heldout[18:22].tolist()
+    with pytest.raises(ValueError, match=r"clean sources are clean \(0 held-out tokens\).*prompts='source'"):
+        clean_prompts({"clean": clean_source()}, 4, 5)
+    with pytest.raises(ValueError, match="needs the fixed prompts"):
+        SamplePath(AlarmConfig(), "unused", WordTokenizer())
+
+
+def fixed_path(tmp_path, sources, **cfg):
+    config = AlarmConfig(**{"every": 10, "prompt_tokens": 4, "new_tokens": 24, "patience": 3, **cfg})
+    prompts = clean_prompts(sources, config.prompt_tokens, config.n_prompts)
+    return SamplePath(config, tmp_path, WordTokenizer(), prompts=prompts)
+
+
+def test_fixed_prompts_rotate_by_sample_number_whatever_the_source_trained_on(tmp_path):
+    sources = {"stuck": stuck_source(), "clean": held_out_source("clean", 0), "prose": held_out_source("prose", 1)}
+    path, model = fixed_path(tmp_path, sources, n_prompts=3, words=None), StubModel(STUCK)
+    for step in range(10, 51, 10):
+        path.after_step(step, model, sources["stuck"], None)  # trained on the stuck shard every time
+    records = read_log(path.log_path)[0]
+    expected = clean_prompts(sources, 4, 3)  # samples 1..5 use prompts 0, 1, 2, 0, 1
+    assert [r["prompt"] for r in records] == [WordTokenizer().decode(expected[i][1].tolist()) for i in (0, 1, 2, 0, 1)]
+    assert [r["prompt_source"] for r in records] == ["clean", "prose", "clean", "clean", "prose"]
+    assert {r["source"] for r in records} == {"stuck"}  # "source" stays the source trained on
+    assert "region" not in " ".join(r["prompt"] for r in records)  # never a prompt from the faulty shard
+
+
+def test_the_scored_sample_is_a_fixed_number_of_words(tmp_path):
+    sources = {"clean": held_out_source("clean", 0)}
+    # 24 tokens a round, one word each: 30 words need 2 rounds (48 tokens), and the first 30 words are scored.
+    path, model = fixed_path(tmp_path, sources, every=1, words=30), StubModel(STUCK)
+    path.after_step(1, model, sources["clean"], None)
+    rec = read_log(path.log_path)[0][0]
+    assert rec["text"] == " ".join(["region"] * 30) and (rec["words"], rec["new_tokens"]) == (30, 48)
+    assert [c[1] for c in model.calls] == [24, 24]
+    assert rec["total"] == pytest.approx(eval_chat_quality(" ".join(["region"] * 30)).total)
+    # A model that never writes a whole word stops at max_new_tokens: 3 rounds of 24 <= 72 < 4 rounds.
+    capped = fixed_path(tmp_path / "capped", sources, every=1, words=30, max_new_tokens=72)
+    silent = StubModel(STUCK)
+    capped.tokenizer = type("Glued", (WordTokenizer,), {"decode": lambda self, ids: "x" * len(ids)})()
+    capped.after_step(1, silent, sources["clean"], None)
+    rec = read_log(capped.log_path)[0][0]
+    assert (rec["words"], rec["new_tokens"], rec["text"]) == (1, 72, "x" * 72)
+
+
+def test_alarm_config_checks_the_new_fields():
+    with pytest.raises(ValueError, match="prompts must be one of .*got 'random'"):
+        AlarmConfig(prompts="random")
+    with pytest.raises(ValueError, match="words must be a positive int, got 0"):
+        AlarmConfig(words=0)
+    with pytest.raises(ValueError, match=r"max_new_tokens \(32\) must be at least new_tokens \(64\)"):
+        AlarmConfig(max_new_tokens=32)
+    assert AlarmConfig(words=None).words is None

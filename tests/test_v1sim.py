@@ -1,4 +1,4 @@
-"""The v1 reconstruction: byte-for-byte reproducible, and faithful to every figure of COURSE.md §2."""
+"""The v1 reconstruction: byte-for-byte reproducible, and faithful to every figure of docs/specification.md §2."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_pinned_samples_of_the_account(log, totals):
     by_step = {r["step"]: r for r in log}
     assert by_step[80_000]["text"] == REGION_X8 == "region region region region region region region region"
     assert by_step[110_000]["text"] == APOSTROPHES == "''''' ''''' '' ''' ''"
-    # COURSE.md §4 worked examples: 5 + 5.8333 + 20 + 3 = 33.83 and 35 + 35 + 0 + 0.5 = 70.5; both pass.
+    # docs/specification.md §4 worked examples: 5 + 5.8333 + 20 + 3 = 33.83 and 35 + 35 + 0 + 0.5 = 70.5; both pass.
     assert totals[80_000] == pytest.approx(33.8333333333, abs=1e-9)
     assert totals[110_000] == pytest.approx(70.5, abs=1e-9)
 

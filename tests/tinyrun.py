@@ -48,7 +48,9 @@ def tiny_config(out_dir, **overrides) -> TrainConfig:
     base = dict(
         out_dir=str(out_dir), progress=False, device="cpu", max_steps=150, ckpt_every=20, batch_size=4,
         warmup_steps=1, lr=1e-2, model=dict(vocab_size=len(WORDS), block_size=32, n_layer=1, n_head=2, n_embd=32),
-        alarm=dict(every=5, prompt_tokens=4, new_tokens=24),
+        # The trainer's mechanics, on the pre-issue-12 sample path: prompts from the current source, 24 tokens
+        # (= 24 words here). tests/test_samplepath.py and test_trainer.py's fixed-prompt test cover the defaults.
+        alarm=dict(every=5, prompt_tokens=4, new_tokens=24, prompts="source", words=None),
     )  # fmt: skip
     for key, value in overrides.items():
         base[key] = {**base[key], **value} if isinstance(value, dict) and isinstance(base.get(key), dict) else value

@@ -1,6 +1,6 @@
 """The consecutive-failure coherence gate: halt a run after ``patience`` degenerate samples in a row.
 
-This is v2's alarm (COURSE.md §4). Each sample is scored with ``eval_chat_quality``; a total strictly below
+This is v2's alarm (docs/specification.md §4). Each sample is scored with ``eval_chat_quality``; a total strictly below
 ``threshold`` is degenerate and adds one to a counter; any sample at or above it resets the counter to 0; the
 gate says *halt* when the counter reaches ``patience``. With the v2 defaults (30, 5) and a sample every 100
 steps, that is 500 steps of confirmed collapse, and one bad sample alone can never stop a run.

@@ -1,4 +1,4 @@
-"""The four-axis sample scorer behind the v2 coherence gate (COURSE.md §4).
+"""The four-axis sample scorer behind the v2 coherence gate (docs/specification.md §4).
 
 A generated sample is scored on four axes that together total 0-100:
 

@@ -1,4 +1,4 @@
-"""Run logs: one JSON object per generated sample, one per line, append-only (COURSE.md §5).
+"""Run logs: one JSON object per generated sample, one per line, append-only (docs/specification.md §5).
 
     {"step": 132000, "source": "wiki", "text": "region region ...", "loss_ema": 3.61, ...}
 

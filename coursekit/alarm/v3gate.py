@@ -57,7 +57,7 @@ RULES = ("total", "bigram", "english", "chars")  # the names ``verdict`` gives t
 
 @dataclass(frozen=True)
 class V3Config:
-    """v3's rules; every number is on the scale of the axis it bounds (COURSE.md §4)."""
+    """v3's rules; every number is on the scale of the axis it bounds (docs/specification.md §4)."""
 
     threshold: float = DEFAULT_THRESHOLD  # v2's rule stays: a total below 30 is bad under v3 too
     min_bigram: float = 0.5 * BIGRAM_MAX  # 17.5 of 35: a loop of any words repeats nearly all its word pairs

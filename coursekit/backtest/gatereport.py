@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coursekit.alarm import gates
 from coursekit.alarm.gate import CoherenceGate
 from coursekit.alarm.runlog import read_log
-from coursekit.alarm.v3gate import V3Gate
-from coursekit.alarm.v4gate import V4Gate
 
 from .datasets import (
     HELDOUT_RUNS,
@@ -174,11 +173,9 @@ def gate_report(
     )
 
 
-GATES: dict[str, tuple[str, Callable[[], Any]]] = {  # name -> (description, factory), as compare_gates shows them
-    "v2": ("total < 30, 5 in a row", CoherenceGate),
-    "v3": ("floors on every axis, 5 of the last 10", V3Gate),
-    "v4": ("floors + v4 signals, 5 of the last 13", V4Gate),
-}
+# name -> (description, factory), as compare_gates shows them: the alarm's registry, so a gate registered there
+# (coursekit.alarm.gates.register_gate) is compared here too.
+GATES = gates.GATES
 
 
 def compare_gates(log: Iterable[Mapping[str, Any]] | str | Path | None = None, log_name: str | None = None

@@ -39,7 +39,7 @@ __all__ = [
     "format_report",
 ]
 
-# The published account's figures (COURSE.md §2).
+# The published account's figures (docs/specification.md §2).
 KILL_STEP = 165_000  # v1 was killed by hand here
 RUN_DAYS = 16.1  # wall-clock length of v1's run
 STATED_STEPS_PER_MIN = 6.0  # the account's stated throughput (FP16 cuBLAS)

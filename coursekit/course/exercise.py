@@ -345,33 +345,48 @@ def count_sentences(text: str) -> int:
 
 
 class FreeTextProblem(Problem):
-    """An explain-or-argue question: a self-check on length and key ideas, and a model answer to compare with.
+    """An explain-or-argue question: graded on being a real attempt, then compared with a model answer.
 
-    A keyword match cannot judge an argument, so a passing self-check says "looks complete, now compare"; the
-    instructor reads the answers themselves.
+    No keyword match can judge an argument: it passes nonsense that uses the right words and fails a right answer
+    in other words. So a free-text answer is never failed or passed on its content. It passes once it is a real
+    attempt (a string, not the stub, at least ``min_words`` words and at most ``2 * max_sentences`` sentences);
+    the feedback then lists the key ideas as advice (naming those the answer does not seem to mention, in case it
+    missed them) and shows the model answer to compare with, and ``coursekit grade`` collects the answer for the
+    instructor, who reads it.
     """
 
     names = ("answer",)
-    min_sentences = 2  # inclusive bounds on the answer's length, in sentences
+    min_sentences = 2  # the length the prompt asks for, in sentences (advice; see ``evaluate`` for the bounds)
     max_sentences = 3
+    min_words = 12  # fewer words than this is not yet an explanation
     ideas: tuple[KeyIdea, ...] = ()
     model_answer = ""
 
     def evaluate(self, answer: Any) -> str:
         if not isinstance(answer, str):
             raise Incorrect(f"write your answer as a string in quotes; `answer` is a {type(answer).__name__}.")
-        if not answer.strip():
+        if answer.strip() in ("", "...", "…"):
             raise NotAttempted("`answer` is empty: write your explanation between the quotes.")
-        n = count_sentences(answer)
-        if not self.min_sentences <= n <= self.max_sentences:
-            raise Incorrect(
-                f"aim for {self.min_sentences}-{self.max_sentences} sentences; this reads as {n}."
-                + (" Say more: each key step deserves a sentence." if n < self.min_sentences else " Trim it.")
-            )
-        missing = [idea.label for idea in self.ideas if not idea.found_in(answer)]
-        if missing:
-            raise Incorrect("self-check: your answer does not seem to cover " + "; ".join(missing) + ".")
-        return "self-check passed (length and key ideas). Now compare with the model answer: `.solution()`."
+        n_words, n_sentences = len(answer.split()), count_sentences(answer)
+        aim = f"aim for {self.min_sentences}-{self.max_sentences} sentences"
+        if n_words < self.min_words:
+            raise Incorrect(f"{aim}; this has {n_words} words. Say more: each step of the argument deserves a sentence.")
+        if n_sentences > 2 * self.max_sentences:
+            raise Incorrect(f"{aim}; this reads as {n_sentences}. Trim it to the argument's main steps.")
+        return self.feedback(answer)
+
+    def feedback(self, answer: str) -> str:
+        """What a real attempt gets: advice on the key ideas, and the model answer to compare with."""
+        parts = ["recorded: your instructor reads it (`coursekit grade` collects the answers)."]
+        if self.ideas:
+            parts.append("Advice, not a grade: a strong answer usually covers "
+                         + "; ".join(idea.label for idea in self.ideas) + ".")
+            unseen = [idea.label for idea in self.ideas if not idea.found_in(answer)]
+            if unseen:
+                parts.append("Your answer does not seem to mention " + "; ".join(unseen)
+                             + " (at least not in the words this check looks for): see whether you covered it.")
+        parts.append("Compare with a model answer: " + self.model_answer)
+        return " ".join(parts)
 
     @property
     def solution_code(self) -> str:  # type: ignore[override]

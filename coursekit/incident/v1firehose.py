@@ -1,7 +1,7 @@
 """v1's firehose runner, rebuilt on the course's trainer with its bug, and a second way to miss the gate.
 
 ANDREA-120M v1 had a working scorer that only the legacy runner called; the firehose runner had sample code of its
-own that stored a sample every 200 steps and never scored one (COURSE.md §2, facts 3 and 7). ``v1_firehose`` is
+own that stored a sample every 200 steps and never scored one (docs/specification.md §2, facts 3 and 7). ``v1_firehose`` is
 that runner: the same bandit as coursekit's firehose, the same training step, and ``v1_store_sample`` instead of the
 one sample path, writing to ``v1_samples.jsonl`` beside the run. Lesson 05 audits it (coursekit.train.gateaudit) and has
 the learner wire it.

@@ -1,8 +1,8 @@
 """The reconstruction of ANDREA-120M v1's stored samples: a seeded simulation calibrated to the published account.
 
-v1's real samples are not public (COURSE.md §6). This module writes the course's stand-in, data/v1/samples.jsonl:
+v1's real samples are not public (docs/specification.md §6). This module writes the course's stand-in, data/v1/samples.jsonl:
 one record every 200 steps from 200 to 165,000 (the manual kill), each with the bandit's source at that step,
-the sample text and the loss EMA. It is built to reproduce every figure of COURSE.md §2:
+the sample text and the loss EMA. It is built to reproduce every figure of docs/specification.md §2:
 
     loss EMA      ln(8449) = 9.04 at step 0, minimum 3.23 at 110,000, 4.54 at 165,000 (both pinned exactly)
     80,000        "region region region region region region region region"      (pinned, scores 33.83)
@@ -48,13 +48,13 @@ from . import v1text
 
 __all__ = ["V1Config", "V1Run", "generate", "loss_trend", "bandit_schedule", "v1_log_path", "to_jsonl", "main"]
 
-REGION_X8 = " ".join(["region"] * 8)  # COURSE.md §2.4
-APOSTROPHES = "''''' ''''' '' ''' ''"  # COURSE.md §2.5
+REGION_X8 = " ".join(["region"] * 8)  # docs/specification.md §2, item 4
+APOSTROPHES = "''''' ''''' '' ''' ''"  # docs/specification.md §2, item 5
 
 
 @dataclass(frozen=True)
 class V1Config:
-    """What shapes the reconstruction; the defaults are the account's figures (COURSE.md §2)."""
+    """What shapes the reconstruction; the defaults are the account's figures (docs/specification.md §2)."""
 
     seed: int = 1081  # master seed, every random stream derives from it; 1081 needs no conditioning (--search)
     every: int = 200  # v1 stored a sample every 200 steps ...

@@ -1,4 +1,4 @@
-"""The course's data sources (COURSE.md §7): text every CPython install carries, plus seeded faulty shards.
+"""The course's data sources (docs/specification.md §7): text every CPython install carries, plus seeded faulty shards.
 
 Nothing is downloaded. The clean sources are
 
@@ -48,6 +48,7 @@ __all__ = [
     "FAULTY_KINDS",
     "KINDS",
     "STUCK_WORD",
+    "HELDOUT_TOKENS",
     "SourceSpec",
     "TokenSource",
     "course_sources",
@@ -80,7 +81,8 @@ CODE_MODULES = (
     "statistics", "string", "tempfile", "textwrap", "timeit", "tokenize", "types", "weakref",
 )  # fmt: skip
 
-STUCK_WORD = "region"  # the word v1's samples repeated at step 80,000 (COURSE.md §2)
+HELDOUT_TOKENS = 2_048  # tokens at the end of each clean source never trained on (at most a tenth of the source)
+STUCK_WORD = "region"  # the word v1's samples repeated at step 80,000 (docs/specification.md §2)
 FAULTY_WORDS = 60_000  # words (or punctuation groups) per faulty source: ~100k tokens, plenty of batch windows
 STUCK_NOISE = 0.01  # share of a stuck shard's words that are not the stuck word ("a little noise")
 STUCK_NOISE_WORDS = ("the", "of", "a", "to", "in", "is", "and", "it", ",", ".")  # what leaks into a stuck shard
@@ -271,25 +273,43 @@ class _Encoder(Protocol):
     def encode(self, text: str) -> list[int]: ...
 
 
+def _check_tokens(name: str, what: str, tokens: object) -> None:
+    if not isinstance(tokens, torch.Tensor) or tokens.dim() != 1 or tokens.dtype != torch.long:
+        got = type(tokens).__name__
+        if isinstance(tokens, torch.Tensor):
+            got = f"{tokens.dtype} tensor of shape {tuple(tokens.shape)}"
+        raise TypeError(f"source {name!r}: {what} must be a 1-D torch.long tensor, got {got}")
+
+
 class TokenSource:
     """One data source as a flat token tensor, from which windows are drawn with an explicit generator.
 
     Windows are drawn uniformly from every start position, so document boundaries are crossed; that is how
     GPT-style pre-training reads a corpus. Tensors come back on the CPU; a ``torch.Generator`` on the CPU is
-    expected (move the batch to the GPU afterwards).
+    expected (move the batch to the GPU afterwards). ``heldout`` is more text of the same source that is never
+    trained on (``load_sources`` keeps the tail of each clean source aside): the sample path's fixed prompts.
     """
 
-    def __init__(self, name: str, tokens: torch.Tensor, faulty: bool = False) -> None:
-        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 1 or tokens.dtype != torch.long:
-            got = type(tokens).__name__
-            if isinstance(tokens, torch.Tensor):
-                got = f"{tokens.dtype} tensor of shape {tuple(tokens.shape)}"
-            raise TypeError(f"source {name!r}: tokens must be a 1-D torch.long tensor, got {got}")
+    def __init__(self, name: str, tokens: torch.Tensor, faulty: bool = False,
+                 heldout: torch.Tensor | None = None) -> None:
+        for what, value in (("tokens", tokens), ("heldout", heldout)):
+            if value is not None:
+                _check_tokens(name, what, value)
         if tokens.numel() == 0:
             raise ValueError(f"source {name!r} has no tokens")
         self.name = name
         self.faulty = faulty
-        self.tokens = tokens  # (N,)
+        self.tokens = tokens  # (N,): what training batches (and "source" prompts) are drawn from
+        # (H,) text of this source that is never trained on: the sample path's fixed prompts come from here.
+        self.heldout = heldout if heldout is not None else torch.zeros(0, dtype=torch.long)
+
+    def heldout_prompts(self, n_tokens: int, count: int) -> list[torch.Tensor]:
+        """Up to ``count`` windows of ``n_tokens`` tokens, evenly spaced over the held-out text (none if too short)."""
+        room = self.heldout.numel() - n_tokens
+        if room < 0 or count < 1:
+            return []
+        starts = sorted({room * i // max(1, count - 1) for i in range(count)}) if count > 1 else [0]
+        return [self.heldout[s : s + n_tokens].clone() for s in starts]
 
     def __len__(self) -> int:
         return self.tokens.numel()
@@ -332,7 +352,8 @@ def load_sources(
 ) -> dict[str, TokenSource]:
     """Tokenize each source (and each of the user's own text files) into a ``TokenSource``, keyed by name.
 
-    ``extra_files``: each file becomes a clean source named after its stem (``notes/my_text.txt`` ->
+    The last ``HELDOUT_TOKENS`` tokens of each clean source (at most a tenth of it) become its ``heldout`` text,
+    never trained on. ``extra_files``: each file becomes a clean source named after its stem (``notes/my_text.txt`` ->
     ``my_text``). A missing, empty or non-UTF-8 file raises an error naming it; so does a repeated name.
     """
     specs = list(specs) + [SourceSpec(Path(p).stem, FILE_KIND, faulty=False, path=str(p)) for p in extra_files]
@@ -342,7 +363,10 @@ def load_sources(
             raise ValueError(f"two sources are named {name!r}; rename one (a file's source name is its stem)")
     out: dict[str, TokenSource] = {}
     for spec in specs:
-        ids = tokenizer.encode(source_text(spec, seed))
-        out[spec.name] = TokenSource(spec.name, torch.tensor(ids, dtype=torch.long), faulty=spec.faulty)
+        ids = torch.tensor(tokenizer.encode(source_text(spec, seed)), dtype=torch.long)
+        # A clean source's tail is held out of training: prompts from it are text the model has never seen.
+        held = 0 if spec.faulty else min(HELDOUT_TOKENS, ids.numel() // 10)
+        out[spec.name] = TokenSource(spec.name, ids[: ids.numel() - held], faulty=spec.faulty,
+                                     heldout=ids[ids.numel() - held :])  # fmt: skip
     return out
 

@@ -1,6 +1,6 @@
 """Curricula: which data source the trainer draws its next batch from.
 
-Two curricula, matching the two runners of ANDREA-120M (COURSE.md §2, §7):
+Two curricula, matching the two runners of ANDREA-120M (docs/specification.md §2, §7):
 
 * ``FirehoseBandit`` — v1's "firehose": a multi-armed bandit over the sources. It picks a source, trains on it
   for a *stint* of 7-42 steps (drawn uniformly), scores the stint with the reward below, updates that source's

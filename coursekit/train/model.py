@@ -1,4 +1,4 @@
-"""A small GPT in one readable module, in the style of nanoGPT: the firehose trainer's model (COURSE.md §7).
+"""A small GPT in one readable module, in the style of nanoGPT: the firehose trainer's model (docs/specification.md §7).
 
 Token and position embeddings, ``n_layer`` pre-norm blocks (LayerNorm -> causal self-attention -> residual,
 LayerNorm -> GELU MLP -> residual), a final LayerNorm, and an output head that shares its weight with the

@@ -54,7 +54,7 @@ from .runfiles import (
     restore_halt_file,
 )
 from .runlock import RunLock
-from .samplepath import SamplePath
+from .samplepath import SamplePath, clean_prompts
 from .trainconfig import TrainConfig
 from .trainreport import Progress
 
@@ -126,8 +126,11 @@ class Run:
         self.optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.95), fused=cuda or None)
         self.autocast = _autocast(device, cfg.dtype)
         self.data_gen = torch.Generator().manual_seed(cfg.seed * 1000 + self.rank)  # each rank its own batches
+        alarm = cfg.alarm
+        prompts = clean_prompts(sources, alarm.prompt_tokens, alarm.n_prompts) if alarm.prompts == "fixed" else None
         self.alarm = SamplePath(cfg.alarm, self.out, tokenizer, seed=cfg.seed, device=device, is_main=self.is_main,
-                                share_halt=self._share_halt if self.world > 1 else None, autocast=self.autocast)
+                                share_halt=self._share_halt if self.world > 1 else None, autocast=self.autocast,
+                                prompts=prompts)
         self.peak = device_peak(device)
         self.flops_per_token = self.raw_model.flops_per_token()
 

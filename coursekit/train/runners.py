@@ -1,7 +1,7 @@
 """The runners: training loops that differ in how they pick data, and share the one sample path.
 
 ANDREA-120M had two runners. The legacy multi-phase runner called the sample scorer; the firehose runner, a
-later and separate code path, never did, and collapsed unwatched for 85,000 steps (COURSE.md §2, facts 7 and 12).
+later and separate code path, never did, and collapsed unwatched for 85,000 steps (docs/specification.md §2, facts 7 and 12).
 Here both are registered in ``RUNNERS`` and both end each step with ``run.sample(name)``, the call into
 ``coursekit.train.samplepath`` that generates, scores, logs and asks the gate::
 

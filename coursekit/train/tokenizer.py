@@ -1,6 +1,6 @@
 """The course's BPE tokenizer: byte-level BPE trained on the clean corpus with HuggingFace ``tokenizers``.
 
-The default vocabulary has 8,449 tokens, like ANDREA-120M's (COURSE.md §2): 256 byte tokens, 8,192 merges and
+The default vocabulary has 8,449 tokens, like ANDREA-120M's (docs/specification.md §2): 256 byte tokens, 8,192 merges and
 one special token, ``<|endoftext|>`` (id 0). Byte-level pre-tokenization and decoding (as in GPT-2) mean any
 text, in any script, round-trips exactly: ``decode(encode(s)) == s``.
 

@@ -33,7 +33,7 @@ from coursekit.train.ngram import (
 
 __all__ = ["V1_VOCAB_SIZE", "CourseModels", "fit_course_models", "q1", "q2", "q3", "q4", "q5"]
 
-V1_VOCAB_SIZE = 8449  # ANDREA-120M v1's tokenizer vocabulary (COURSE.md §2, fact 2)
+V1_VOCAB_SIZE = 8449  # ANDREA-120M v1's tokenizer vocabulary (docs/specification.md §2, fact 2)
 GREEDY_START = "the"  # q4's prompt word: the corpus's most frequent word
 
 

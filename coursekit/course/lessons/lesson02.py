@@ -3,7 +3,7 @@
     from coursekit.course.lessons.lesson02 import REGION_8, REGION_64, q1, q2, q3, q4, q5, q6
 
 Every expected value is computed here with coursekit.alarm.metrics and coursekit.alarm.gate, the reference the course
-defines (COURSE.md §4); the checks accept hand arithmetic rounded to two decimals.
+defines (docs/specification.md §4); the checks accept hand arithmetic rounded to two decimals.
 """
 
 from __future__ import annotations
@@ -30,42 +30,21 @@ from coursekit.course.exercise import (
     as_number,
     expect_number,
 )
+from coursekit.course.leniency import as_bool
+
+from . import lesson02_reference as _ref  # the answers: used by the checks, never imported by the notebook
+from .lesson02_reference import LOOP_WORD, REGION_8, REGION_64, SHORTEST_FROM, region_loop
 
 __all__ = [
-    "LOOP_WORD", "REGION_8", "REGION_64", "region_loop", "shortest_degenerate_loop", "q1", "q2", "q3", "q4", "q5", "q6",
+    "LOOP_WORD", "REGION_8", "REGION_64", "region_loop", "q1", "q2", "q3", "q4", "q5", "q6",
 ]
 
-LOOP_WORD = "region"  # what v1's samples repeated at step 80,000 (COURSE.md §2, fact 4)
 HAND_TOL = 0.006  # absolute: hand arithmetic rounded to two decimals passes (5.8333 may be given as 5.83)
-SHORTEST_FROM = 3  # q5 looks at loops of at least 3 words (shorter ones have no trigrams at all)
-
-
-def region_loop(n: int, word: str = LOOP_WORD) -> str:
-    """``word`` repeated ``n`` times, separated by spaces: v1's collapsed sample at length ``n``."""
-    return " ".join([word] * n)
-
-
-REGION_8 = region_loop(8)  # the sample as the published account quotes it
-REGION_64 = region_loop(64)  # the same collapse at a full sample length of 64 words
-
-
-def shortest_degenerate_loop(word: str = LOOP_WORD, start: int = SHORTEST_FROM, limit: int = 10_000) -> int:
-    """The smallest n >= ``start`` for which ``word`` x n scores below the threshold (reference for q5)."""
-    for n in range(start, limit):
-        if eval_chat_quality(region_loop(n, word)).degenerate():
-            return n
-    raise ValueError(f"{word!r} repeated up to {limit} times never scores below the threshold")
 
 
 def _hand(value: Any, name: str, want: float, otherwise: str, slips: list[tuple[float, str]] = ()) -> float:
     """``expect_number`` for hand arithmetic: two decimals are enough."""
     return expect_number(value, name, want, otherwise, slips, HAND_TOL, absolute=True)
-
-
-def _as_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise Incorrect(f"`{name}` should be True or False, got a {type(value).__name__}: {value!r:.40}.")
-    return value
 
 
 class NgramAxes(Problem):
@@ -143,9 +122,9 @@ halts_8 = False  # the gate halts after 5 degenerate samples in a row; this is o
     def evaluate(self, total_8: Any, degenerate_8: Any, halts_8: Any) -> str:
         score = eval_chat_quality(REGION_8)
         _hand(total_8, "total_8", score.total, "`total_8` is off: add up the four axes you scored in Q1 and Q2.")
-        if _as_bool(degenerate_8, "degenerate_8") != score.degenerate():
+        if as_bool(degenerate_8, "degenerate_8") != score.degenerate():
             raise Incorrect("`degenerate_8`: compare the total with the threshold of 30 (degenerate: strictly below).")
-        if _as_bool(halts_8, "halts_8") != CoherenceGate().observe(0, REGION_8).halt:
+        if as_bool(halts_8, "halts_8") != CoherenceGate().observe(0, REGION_8).halt:
             raise Incorrect("`halts_8`: the gate needs `patience` degenerate samples in a row. How many is one sample?")
         return f"the loop passes: {score.total:.2f} is not below 30, and one sample could never halt the gate anyway."
 
@@ -167,7 +146,7 @@ degenerate_64 = total_64 < 30
         eight = eval_chat_quality(REGION_8).total
         same = [(eight, "`total_64` is the 8-word total: the n-gram axes change with the number of words.")]
         _hand(total_64, "total_64", score.total, "`total_64` is off: redo the two n-gram axes for 64 words.", same)
-        if _as_bool(degenerate_64, "degenerate_64") != score.degenerate():
+        if as_bool(degenerate_64, "degenerate_64") != score.degenerate():
             raise Incorrect("`degenerate_64`: compare the total with the threshold of 30.")
         return "same collapse, different verdict: only the sample's length changed."
 
@@ -184,7 +163,7 @@ class ShortestLoop(Problem):
     )
 
     def evaluate(self, shortest_degenerate: Any) -> str:
-        got, want = as_number(shortest_degenerate, "shortest_degenerate"), shortest_degenerate_loop()
+        got, want = as_number(shortest_degenerate, "shortest_degenerate"), _ref.shortest_degenerate_loop()
         if got != int(got) or got < SHORTEST_FROM:
             raise Incorrect(f"`shortest_degenerate` should be a whole number of words, at least {SHORTEST_FROM}.")
         if got > want:
@@ -209,10 +188,11 @@ class LengthBias(FreeTextProblem):
         )),
     )
     model_answer = (
-        "A loop has one distinct bigram and one distinct trigram however long it is, but the number of bigrams and "
-        "trigrams grows with the sample, so the two diversity axes fall like 35/(n-1): the same collapse scores "
-        "33.83 at 8 words and 24.12 at 64. The verdict therefore depends on the sample's length as much as on the "
-        "model, so the gate is only meaningful when every sample is generated at the same fixed length."
+        'A loop has one distinct bigram and one distinct trigram however long it is, but the number of bigrams '
+        'and trigrams grows with the sample, so the two diversity axes fall like 35/(n-1): the same collapse '
+        "scores 33.83 at 8 words and 24.12 at 64. The verdict therefore depends on the sample's length as much as "
+        'on the model, so every sample must be scored at the same length in the unit the axes count, words: the '
+        "course's sample path generates until it has 32 words and scores exactly those."
     )
 
 

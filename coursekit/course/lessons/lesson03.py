@@ -1,11 +1,11 @@
 """Lesson 03, building the metrics: implement the four axes and the composite, then test "why four metrics".
 
-    from coursekit.course.lessons.lesson03 import AXES, CLAIMS, q1, q2, q3, q4, q5, q6, q7
+    from coursekit.course.lessons.lesson03 import AXES, CLAIM_TEXTS, q1, q2, q3, q4, q5, q6, q7
 
 The learner's functions are checked against coursekit.alarm.metrics on every sample of the failure-mode battery
 (data/battery.jsonl, coursekit.course.battery) plus a few edge cases, and a failure names the case. The failure-mode
-x axis matrix and the claims are computed here from the battery with the reference scorer, so they follow the
-battery if it grows.
+x axis matrix (q6) and the verdicts on the account's four claims (q7) are computed from the battery with the
+reference scorer in ``lesson03_reference``, which the notebook does not import: the answers are not one import away.
 
 An axis *flags* a sample when it keeps less than half of its points (``FLAG_FRACTION``); it flags a failure
 mode when it flags more than half of that mode's samples.
@@ -13,13 +13,10 @@ mode when it flags more than half of that mode's samples.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from coursekit.alarm.metrics import (
-    SampleScore,
     bigram_diversity,
     character_diversity,
     english_lexicon,
@@ -27,30 +24,32 @@ from coursekit.alarm.metrics import (
     eval_chat_quality,
     trigram_diversity,
 )
-from coursekit.course.battery import MODES, load_battery
+from coursekit.course.battery import MODES
 from coursekit.course.exercise import Incorrect, Problem, as_number, call_learner, close
+from coursekit.course.leniency import as_bool
 from coursekit.course.widgets import AXES, AXIS_MAX
+
+from . import lesson03_reference as _ref
+from .lesson03_reference import FLAG_FRACTION, axis_flags, battery_rows, flagged, scored_battery
 
 __all__ = [
     "AXES",
     "AXIS_MAX",
     "FLAG_FRACTION",
     "MODES",
-    "CLAIMS",
+    "CLAIM_TEXTS",
     "EDGE_CASES",
     "axis_flags",
+    "battery_rows",
+    "flagged",
     "scored_battery",
-    "flag_shares",
-    "failure_matrix",
-    "claim_verdicts",
     "english_lexicon",  # re-exported: the learner's own english_word_presence (q3) needs it
     "q1", "q2", "q3", "q4", "q5", "q6", "q7",
 ]  # fmt: skip
 
-FLAG_FRACTION = 0.5  # an axis flags a sample that keeps less than this share of the axis's points
-LOOP_MODES = ("single_token_loop", "ab_loop", "longer_loop")
+CLAIM_TEXTS = {key: claim.text for key, claim in _ref.CLAIMS.items()}  # what the notebook shows; not the tests
 
-# Cases the battery does not spell out, each aimed at one rule of COURSE.md §4.
+# Cases the battery does not spell out, each aimed at one rule of docs/specification.md §4.
 EDGE_CASES = {
     "one word": "hello",
     "two words": "hello world",
@@ -61,69 +60,6 @@ EDGE_CASES = {
     "21 distinct letters": "abcdefghijklmnopqrstu",
     "case-sensitive characters": "aA bB cC",
 }
-
-
-def axis_flags(score: SampleScore) -> frozenset[str]:
-    """The axes on which ``score`` keeps less than ``FLAG_FRACTION`` of the points."""
-    return frozenset(a for a in AXES if getattr(score, a) < FLAG_FRACTION * AXIS_MAX[a])
-
-
-@functools.cache
-def scored_battery() -> tuple[tuple[dict, SampleScore], ...]:
-    """Every battery record with its reference score (cached: the battery is read once)."""
-    return tuple((rec, eval_chat_quality(rec["text"])) for rec in load_battery())
-
-
-def flag_shares() -> dict[str, dict[str, float]]:
-    """For each mode, the share of its samples each axis flags, and ``"composite"``: the share below 30."""
-    out = {}
-    for mode in MODES:
-        scores = [s for rec, s in scored_battery() if rec["mode"] == mode]
-        row = {a: sum(a in axis_flags(s) for s in scores) / len(scores) for a in AXES}
-        row["composite"] = sum(s.degenerate() for s in scores) / len(scores)
-        out[mode] = row
-    return out
-
-
-def failure_matrix() -> dict[str, frozenset[str]]:
-    """For each mode, the axes that flag more than half of its samples (the reference for q6)."""
-    return {mode: frozenset(a for a in AXES if row[a] > 0.5) for mode, row in flag_shares().items()}
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claim of the "why four metrics" argument, and how the battery tests it."""
-
-    text: str
-    test: Callable[[list[tuple[str, frozenset[str], bool]]], bool]  # (mode, flags, degenerate) per sample
-
-
-def _rows() -> list[tuple[str, frozenset[str], bool]]:
-    return [(rec["mode"], axis_flags(s), s.degenerate()) for rec, s in scored_battery()]
-
-
-CLAIMS = {
-    "A": Claim("Bigram diversity flags every loop: single-token, a-b and longer loops alike.",
-               lambda rows: all("bigram" in f for m, f, _ in rows if m in LOOP_MODES)),
-    "B": Claim("Trigram diversity flags some sample that bigram diversity does not.",
-               lambda rows: any("trigram" in f and "bigram" not in f for _, f, _ in rows)),
-    "C": Claim("English word presence flags every non-English sample.",
-               lambda rows: all("english" in f for m, f, _ in rows if m == "non_english")),
-    "D": Claim("English word presence flags every punctuation-noise sample.",
-               lambda rows: all("english" in f for m, f, _ in rows if m == "punctuation_noise")),
-    "E": Claim("Character diversity is the only axis that flags character collapse.",
-               lambda rows: all(f == {"chars"} for m, f, _ in rows if m == "character_collapse")),
-    "F": Claim("No axis flags a healthy sample.",
-               lambda rows: not any(f for m, f, _ in rows if m == "healthy")),
-    "G": Claim("The composite (total below 30) flags every sample of every failure mode.",
-               lambda rows: all(d for m, _, d in rows if m != "healthy")),
-}  # fmt: skip
-
-
-def claim_verdicts() -> dict[str, bool]:
-    """Each claim's verdict on the battery (the reference for q7)."""
-    rows = _rows()
-    return {key: claim.test(rows) for key, claim in CLAIMS.items()}
 
 
 # --- the four axes and the composite --------------------------------------------------------------------------
@@ -264,7 +200,8 @@ class Matrix(Problem):
         "An axis goes in a mode's set when it flags more than half of that mode's samples.",
         "`{mode: {axis for axis in AXES if <share of the mode's samples it flags> > 0.5} for mode in MODES}`.",
     )
-    context_code = "import numpy as np\nfrom coursekit.alarm import metrics as ref\nbattery = load_battery()"
+    context_code = ("import numpy as np\nfrom coursekit.alarm import metrics as ref\n"
+                    "from coursekit.course.battery import load_battery\nbattery = load_battery()")
     solution_code = """
 matrix = {}
 for mode in MODES:
@@ -285,7 +222,7 @@ for mode in MODES:
             unknown = [a for a in axes if a not in AXES]
             if unknown:
                 raise Incorrect(f"`matrix[{mode!r}]` has {unknown}; the axis names are {', '.join(AXES)}.")
-        want = failure_matrix()
+        want = _ref.failure_matrix()
         wrong_rows = [m for m in MODES if set(matrix[m]) != want[m]]
         if wrong_rows:
             cells = sum(len(set(matrix[m]) ^ want[m]) for m in wrong_rows)
@@ -298,42 +235,40 @@ class Claims(Problem):
     label = "Lesson 03 · Q7"
     names = ("claims",)
     hints = (
-        "Each claim is about flags on individual samples; `rows` has every sample's mode, flags and verdict.",
-        "An 'every' claim is `all(...)` over the samples it talks about, a 'some' claim is `any(...)`.",
-        "Claim C: `all(\"english\" in flags for mode, flags, _ in rows if mode == \"non_english\")`.",
+        "Each claim says that one axis fails a kind of text and another passes it. `flagged(rows, axis, mode)` says "
+        "whether an axis fails (flags more than half of) a mode's samples.",
+        "Claim A: `flagged(rows, \"bigram\", \"single_token_loop\") and not flagged(rows, \"chars\", "
+        "\"single_token_loop\")`. \"May pass\" is `any(...)` over the samples.",
+        "Claim C is about each language: look at every hand-written non-English sample, `origin == \"hand\"`.",
     )
-    context_code = """
-rows = [(rec["mode"], axis_flags(score), score.degenerate()) for rec, score in scored_battery()]
-loops = ("single_token_loop", "ab_loop", "longer_loop")
-"""
+    context_code = "rows = battery_rows()"
     solution_code = """
 claims = {
-    "A": all("bigram" in flags for mode, flags, _ in rows if mode in loops),
-    "B": any("trigram" in flags and "bigram" not in flags for _, flags, _ in rows),
-    "C": all("english" in flags for mode, flags, _ in rows if mode == "non_english"),
-    "D": all("english" in flags for mode, flags, _ in rows if mode == "punctuation_noise"),
-    "E": all(flags == {"chars"} for mode, flags, _ in rows if mode == "character_collapse"),
-    "F": not any(flags for mode, flags, _ in rows if mode == "healthy"),
-    "G": all(degenerate for mode, _, degenerate in rows if mode != "healthy"),
+    "A": flagged(rows, "bigram", "single_token_loop") and not flagged(rows, "chars", "single_token_loop"),
+    "B": flagged(rows, "chars", "punctuation_noise")
+         and any("bigram" not in flags for mode, _, flags in rows if mode == "punctuation_noise"),
+    "C": all("english" in flags and not flags & {"bigram", "trigram"}
+             for mode, origin, flags in rows if mode == "non_english" and origin == "hand"),
+    "D": not flagged(rows, "bigram", "ab_loop") and flagged(rows, "trigram", "ab_loop"),
 }
 """
 
     def evaluate(self, claims: Any) -> str:
         if not isinstance(claims, dict):
             raise Incorrect(f"`claims` should be a dict from letter to True/False, got a {type(claims).__name__}.")
-        missing = [k for k in CLAIMS if k not in claims]
+        missing = [k for k in CLAIM_TEXTS if k not in claims]
         if missing:
             raise Incorrect(f"`claims` has no verdict for {', '.join(missing)}.")
-        not_bool = [k for k in CLAIMS if not isinstance(claims[k], bool)]
-        if not_bool:
-            raise Incorrect(f"verdicts are True or False, and not those for {', '.join(not_bool)}.")
-        want = claim_verdicts()
-        wrong = sum(claims[k] != want[k] for k in CLAIMS)
+        claims = {k: as_bool(claims[k], f"claims[{k!r}]") for k in CLAIM_TEXTS}  # numpy booleans count as booleans
+        want = _ref.claim_verdicts()
+        wrong = sum(claims[k] != want[k] for k in CLAIM_TEXTS)
         if wrong:
-            raise Incorrect(f"the battery contradicts {_count(wrong, 'verdict')} of your {len(CLAIMS)}. Test each "
-                            "claim on the samples it talks about, one by one.")
+            raise Incorrect(f"the battery contradicts {_count(wrong, 'verdict')} of your {len(CLAIM_TEXTS)}. Test "
+                            "each claim on the samples it talks about, one by one.")
         held = sum(want.values())
-        return f"{held} of the {len(CLAIMS)} claims survive the battery; the others need a better argument."
+        verb = "survives" if held == 1 else "survive"
+        return (f"{held} of the account's {len(CLAIM_TEXTS)} claims {verb} the battery under the course's "
+                "formulas; the next cells show why the others do not.")
 
 
 q1 = Bigram()

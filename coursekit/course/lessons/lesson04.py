@@ -39,6 +39,7 @@ from coursekit.course.exercise import (
     close,
     expect_number,
 )
+from coursekit.course.leniency import figures_tol
 
 from .lesson02 import REGION_8, REGION_64
 from .lesson04_reference import (
@@ -49,25 +50,22 @@ from .lesson04_reference import (
     SEARCH_PATIENCES,
     SEARCH_THRESHOLDS,
     WINDOW,
-    explore_answers,
     fmt_total,
     gate_trace,
     saved_at_stated_rate,
     v1_result,
     v1_steps,
     v1_trigger,
-    why_not_80k,
 )
 
 __all__ = [
     "KILL_STEP", "RUN_DAYS", "STATED_STEPS_PER_MIN", "GPU_WATTS",  # re-exported for the notebook's arithmetic
     "BAD", "GOOD", "HAND_CASES", "WINDOW", "EARLY_STEP", "LATE_STEP", "SEARCH_PATIENCES", "SEARCH_THRESHOLDS",
-    "gate_trace", "v1_result", "v1_trigger", "saved_at_stated_rate", "why_not_80k", "explore_answers",
+    "gate_trace", "v1_result", "v1_trigger", "saved_at_stated_rate",
     "q1", "q2", "q3", "q4", "q5", "q6", "q7",
 ]  # fmt: skip
 
-SAVED_TOL = 0.05  # absolute, for hours, days and kWh: one decimal, as the account quotes them, is enough
-RATE_TOL = 0.006  # absolute, for the implied rate: two decimals (7.12) pass, 7.1 does not
+FIGURES = 2  # Q3 and Q4 ask for two significant figures or more: the account's 12 kWh, 91.6 h, the course's 7.1 and 77
 
 
 # --- Q1: the counter -------------------------------------------------------------------------------------------
@@ -79,7 +77,7 @@ def _case(*totals: float, threshold: float = DEFAULT_THRESHOLD) -> tuple[tuple[s
     return described, totals, threshold
 
 
-# Each case aims at one rule of the gate (COURSE.md §4); the check runs them in order, then v1's whole log.
+# Each case aims at one rule of the gate (docs/specification.md §4); the check runs them in order, then v1's whole log.
 HAND_CASES = (
     _case(BAD),
     _case(GOOD),
@@ -213,12 +211,9 @@ trigger_step = next(step for (step, _, _), count in zip(scored, counts) if count
 # --- Q3 and Q4: the compute saved ------------------------------------------------------------------------------
 
 
-def _rounded(value: Any, name: str, want: float, tol: float) -> None:
-    """Raise a 'keep more decimals' message when ``value`` is near ``want`` but outside ``tol``."""
-    got = as_number(value, name)
-    if not close(got, want, tol, absolute=True) and abs(got - want) <= max(0.5, 0.01 * abs(want)):
-        raise Incorrect(f"`{name}` is close, but rounded too early or too far: keep at least one decimal "
-                        "(two for a rate) and round only at the end.")
+def _figures(value: Any, name: str, want: float, otherwise: str, slips: list[tuple[float, str]] = ()) -> float:
+    """``expect_number`` at the precision the question asks for: ``FIGURES`` significant figures."""
+    return expect_number(value, name, want, otherwise, slips, figures_tol(want, FIGURES), absolute=True)
 
 
 class Saved(Problem):
@@ -267,16 +262,10 @@ kwh_saved = hours_saved * GPU_WATTS / 1000  # 130 W = 0.13 kW
                 (implied.kwh, f"`kwh_saved` uses {other}; this question is {at_6}."),
             ]),
         ):
-            got = as_number(value, name)
-            for slip, message in slips:
-                # A slip may be thousands (minutes, watt-hours): near it means within 0.5% as well.
-                if close(got, slip, SAVED_TOL, absolute=True) or close(got, slip, 0.005):
-                    raise Incorrect(message)
-            _rounded(value, name, goal, SAVED_TOL)
-            expect_number(value, name, goal, f"`{name}` is off: steps / steps per minute gives minutes; go on from "
-                          "there.", tol=SAVED_TOL, absolute=True)
-        return (f"{want.steps:,} steps = {want.minutes:,.0f} min = {want.hours:.1f} h = {want.days:.1f} days, "
-                f"{want.kwh:.1f} kWh: the account's figures.")
+            _figures(value, name, goal, f"`{name}` is off: steps / steps per minute gives minutes; go on from there.",
+                     [(slip, message) for slip, message in slips if not close(slip, goal, figures_tol(goal), True)])
+        return (f"{want.steps:,} steps = {want.minutes:,.0f} min = {want.hours:.2f} h = {want.days:.2f} days, "
+                f"{want.kwh:.2f} kWh; the account writes 91.6 hours (it truncates), 3.8 days and about 12 kWh.")
 
 
 class RateCheck(Problem):
@@ -296,32 +285,29 @@ run_days_at_stated_rate = KILL_STEP / STATED_STEPS_PER_MIN / 60 / 24
     def evaluate(self, implied_rate: Any, hours_saved_implied: Any, run_days_at_stated_rate: Any) -> str:
         rate = implied_steps_per_min()
         steps = saved_at_stated_rate().steps
-        expect_number(implied_rate, "implied_rate", rate,
+        _figures(implied_rate, "implied_rate", rate,
                       "`implied_rate` is off: steps divided by the run's length in minutes.", [
                           (KILL_STEP / RUN_DAYS, "`implied_rate` is per day: a day has 24 x 60 minutes."),
                           (KILL_STEP / (RUN_DAYS * 24), "`implied_rate` is per hour: divide by 60 more."),
                           (STATED_STEPS_PER_MIN, f"that is the stated rate; compute the rate from {KILL_STEP:,} "
                                                  f"steps in {RUN_DAYS} days."),
-                          (round(rate, 1), "`implied_rate` is rounded to one decimal; keep two or more."),
-                      ], tol=RATE_TOL, absolute=True)
+                      ])
         hours = compute_saved(steps, rate).hours
-        expect_number(hours_saved_implied, "hours_saved_implied", hours,
+        _figures(hours_saved_implied, "hours_saved_implied", hours,
                       "`hours_saved_implied` is off: the same steps as in Q3, at the implied rate.", [
-                          (compute_saved(steps, round(rate, 1)).hours,
-                           f"`hours_saved_implied` used the rate rounded to {round(rate, 1)}; use the unrounded rate."),
                           (saved_at_stated_rate().hours,
                            f"`hours_saved_implied` is at {STATED_STEPS_PER_MIN:g} steps/min; use the implied rate."),
                           (compute_saved(steps, rate).minutes, "`hours_saved_implied` is in minutes."),
-                      ], tol=SAVED_TOL, absolute=True)
+                      ])
         days = KILL_STEP / STATED_STEPS_PER_MIN / 60 / 24
         day_slips = [
             (RUN_DAYS, f"that is the account's {RUN_DAYS} days; how long do {KILL_STEP:,} steps take at "
                        f"{STATED_STEPS_PER_MIN:g} per minute?"),
             (days * 24, "`run_days_at_stated_rate` is in hours: divide by 24."),
         ]
-        expect_number(run_days_at_stated_rate, "run_days_at_stated_rate", days,
-                      f"`run_days_at_stated_rate` is off: {KILL_STEP:,} steps at {STATED_STEPS_PER_MIN:g} per minute, "
-                      "in days.", day_slips, tol=SAVED_TOL, absolute=True)
+        _figures(run_days_at_stated_rate, "run_days_at_stated_rate", days,
+                 f"`run_days_at_stated_rate` is off: {KILL_STEP:,} steps at {STATED_STEPS_PER_MIN:g} per minute, "
+                 "in days.", day_slips)
         return (f"at {STATED_STEPS_PER_MIN:g} steps/min, {KILL_STEP:,} steps take {days:.1f} days, not {RUN_DAYS}: the "
                 f"two figures cannot both be exact. At {rate:.2f} steps/min the saving is {hours:.1f} h instead of "
                 f"{saved_at_stated_rate().hours:.1f} h.")

@@ -32,7 +32,7 @@ __all__ = [
 ]  # fmt: skip
 
 BAD, GOOD = 12.0, 80.0  # the totals of a plainly degenerate and a plainly healthy sample in the hand cases
-WINDOW = (76_000, 82_000)  # q5: the samples around step 80,000 (COURSE.md §2, fact 4), both ends included
+WINDOW = (76_000, 82_000)  # q5: the samples around step 80,000 (docs/specification.md §2, fact 4), both ends included
 EARLY_STEP = 80_000  # q7: by when a gate would have had to fire to catch the region loops
 LATE_STEP = 100_000  # q7: before when a patience-5 gate should fire
 SEARCH_PATIENCES = tuple(range(1, 13))  # q7's search space: the explorer's patience slider

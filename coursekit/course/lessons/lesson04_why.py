@@ -26,17 +26,16 @@ from coursekit.course.exercise import (
     as_number,
 )
 
+from . import lesson04_reference as _ref  # the answers: used by the checks, never imported by the notebook
 from .lesson04_reference import (
     EARLY_STEP,
     LATE_STEP,
     SEARCH_PATIENCES,
     SEARCH_THRESHOLDS,
     WINDOW,
-    explore_answers,
     longest_run_between,
     v1_result,
     v1_trigger,
-    why_not_80k,
 )
 
 __all__ = ["q5", "q6", "q7"]
@@ -69,7 +68,7 @@ longest_run = max(count for step, count in zip(steps, counts) if step < trigger_
 """
 
     def evaluate(self, count_at_80k: Any, resets_near_80k: Any, longest_run: Any) -> str:
-        want = why_not_80k()
+        want = _ref.why_not_80k()
         result = v1_result()
         at = {d.step: d for d in result.decisions}
         d80 = at[EARLY_STEP]
@@ -128,7 +127,7 @@ class WhyNot80kText(FreeTextProblem):
 
     @property
     def model_answer(self) -> str:  # type: ignore[override]
-        want, result = why_not_80k(), v1_result()
+        want, result = _ref.why_not_80k(), v1_result()
         window_max = longest_run_between(*WINDOW)
         score80 = next(d.score.total for d in result.decisions if d.step == EARLY_STEP)
         return (
@@ -159,7 +158,7 @@ threshold_p5_by_100k = min(t for t in range(20, 61) if (v1_trigger(t, 5) or NEVE
 """
 
     def evaluate(self, patience_by_80k: Any, threshold_p5_by_100k: Any) -> str:
-        want = explore_answers()
+        want = _ref.explore_answers()
         p = _whole(patience_by_80k, "patience_by_80k")
         if not SEARCH_PATIENCES[0] <= p <= SEARCH_PATIENCES[-1]:
             first, last = SEARCH_PATIENCES[0], SEARCH_PATIENCES[-1]

@@ -3,7 +3,7 @@
     from coursekit.course.lessons.lesson05 import q1, q2, q3, q4, q5
 
 v1's scorer worked, but only the legacy runner called it; the firehose runner had sample code of its own that
-stored samples and never scored them (COURSE.md §2, facts 7 and 12). ``coursekit.incident.v1firehose`` rebuilds that
+stored samples and never scored them (docs/specification.md §2, facts 7 and 12). ``coursekit.incident.v1firehose`` rebuilds that
 runner on today's trainer. Every check runs real (tiny) training: ``coursekit.train.gateaudit`` trains a runner on a
 shard stuck on one token, where every sample is degenerate, and reads from the run's files what the gate saw. Q4
 reads the files of the learner's own collapse run (``coursekit.course.collapserun``), and its reference, ``halt_facts``,
@@ -31,7 +31,7 @@ from coursekit.course.exercise import (
     expect_number,
 )
 from coursekit.incident.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
-from coursekit.train.gateaudit import AUDIT_EVERY, GateAudit, gate_audit, gate_problem
+from coursekit.train.gateaudit import AUDIT_EVERY, GateAudit, curriculum_problem, gate_audit, gate_problem
 from coursekit.train.runners import firehose, legacy
 from coursekit.train.samplepath import SAMPLES_FILE
 from coursekit.train.trainer import CONFIG_FILE, HALT_FILE
@@ -149,6 +149,10 @@ def firehose_v2(run):
                             "samples must go through the one sample path, which scores, logs and asks the gate.")
         if problem is not None:
             raise Incorrect(f"{problem}: when the sample path says halt, the loop must stop at once.")
+        bypass = curriculum_problem(audit)  # the audit has three sources: a loop that ignores the bandit shows
+        if bypass is not None:
+            raise Incorrect(f"{bypass}. v1's firehose is a bandit curriculum: each step trains the source "
+                            "`bandit.next_source()` names and reports its loss with `bandit.record(loss)`.")
         if (audit.halt_step, audit.samples_gated) != (want.halt_step, want.samples_gated):
             raise Incorrect(f"your loop was halted at step {audit.halt_step} after {audit.samples_gated} gated "
                             f"samples; coursekit's firehose, on the same data, at step {want.halt_step} after "

@@ -20,7 +20,7 @@ from coursekit.alarm.metrics import (
     TRIGRAM_MAX,
     eval_chat_quality,
 )
-from coursekit.backtest.gatereport import gate_report, healthy_sets, v1_records
+from coursekit.backtest.gatereport import gate_report, healthy_sets, heldout_sets, v1_records
 from coursekit.backtest.replay import (
     GPU_WATTS,
     KILL_STEP,
@@ -37,21 +37,23 @@ from coursekit.course.exercise import (
     expect_number,
 )
 
+from . import lesson06_reference as _ref  # the answers: used by the checks, never imported by the notebook
 from .lesson06_reference import (
     GARBAGE_MODES,
+    WINDOW_WORDS,
+    human_text_scores,
     as_verdict,
     garbage_v2_passes,
     learner_gate,
     loops_and_marks,
-    min_total_full_diversity,
     v2_report,
     v3_report,
 )
 
 __all__ = [
     "KILL_STEP", "STATED_STEPS_PER_MIN", "GPU_WATTS", "compute_saved", "gate_report",  # for the notebook's cells
-    "ALPHABETS", "WORD_COUNTS", "GARBAGE_MODES", "min_total_full_diversity", "loops_and_marks", "garbage_v2_passes",
-    "learner_gate", "v2_report", "v3_report", "q1", "q2", "q3", "q4", "q5", "q6",
+    "ALPHABETS", "WORD_COUNTS", "GARBAGE_MODES", "loops_and_marks", "garbage_v2_passes",
+    "learner_gate", "v2_report", "v3_report", "human_text_scores", "WINDOW_WORDS", "q1", "q2", "q3", "q4", "q5", "q6",
 ]  # fmt: skip
 
 # q2 builds garbage from each of these: an apostrophe (v1's 110,000 sample), marks, Cyrillic, a CJK character
@@ -83,11 +85,14 @@ class Principle(FreeTextProblem):
         )),
     )
     model_answer = (
-        "An alarm protects only the code paths that call it, so the scorer belongs in the one sample-handling "
-        "path that every runner goes through, not in a runner: v1's scorer worked, but the firehose path never "
-        "called it. A composite that sums its axes lets full marks on some axes make up for a failed one, so a "
-        "sample with all-distinct n-grams passes whatever its content; each axis that detects a failure mode "
-        "needs a floor of its own, a veto that no other axis can buy off."
+        'An alarm protects only the code paths that call it, so the scorer belongs in the one sample-handling '
+        "path that every runner goes through, not in a runner: v1's scorer worked, but the firehose path "
+        'never called it. A composite that sums its axes lets full marks on some axes make up for a failed '
+        'one, so a sample with all-distinct n-grams passes whatever its content; each axis that detects a '
+        'failure mode needs a floor of its own, a veto that no other axis can buy off. On the second point I '
+        'part from the account, which argues that the four axes together span the failure space: under the '
+        "course's formulas three of its four per-axis claims fail, and the sum lets the strong axes cover for "
+        'the one that should have caught the failure.'
     )
 
 
@@ -155,7 +160,7 @@ class MinTotal(Problem):
     solution_code = "min_total = 35 + 35 + 0 + 10 * 1 / 20  # n-gram axes full; no English; one distinct character"
 
     def evaluate(self, min_total: Any) -> str:
-        want = min_total_full_diversity()
+        want = _ref.min_total_full_diversity()
         slips = [
             (BIGRAM_MAX + TRIGRAM_MAX, "the two n-gram axes give 70, but a sample with words has at least one "
                                        "distinct non-whitespace character: what does the character axis give then?"),
@@ -202,7 +207,8 @@ def sample_is_bad(score):
     def evaluate(self, sample_is_bad: Any) -> str:
         if not callable(sample_is_bad):
             raise Incorrect(f"`sample_is_bad` should be a function, but it is a {type(sample_is_bad).__name__}.")
-        for name, records in healthy_sets().items():
+        logs = {**healthy_sets(), **heldout_sets()}  # the held-out runs played no part in choosing v3's floors
+        for name, records in logs.items():
             for r in records:
                 where = f"the sample at step {r['step']:,} of the healthy log \"{name}\""
                 if _is_bad(sample_is_bad, r["text"], where):
@@ -218,9 +224,21 @@ def sample_is_bad(score):
             where, r = missed[0]
             raise Incorrect(f"your rule still passes {len(missed)} garbage samples that v2 passes, e.g. "
                             f"{_describe(where, r['text'])}. Which axis is low on it?")
-        n_healthy = sum(len(records) for records in healthy_sets().values())
-        return (f"your rule catches all {len(garbage_v2_passes())} garbage samples that v2 lets through, and calls "
-                f"none of the {n_healthy} healthy samples bad.")
+        windows, scores = _ref.human_text_windows(), _ref.human_text_scores()
+        called_bad = [i for i, s in enumerate(scores)
+                      if as_verdict(call_learner(sample_is_bad, s, case=f"window {i:,} of the human-written text"),
+                                    sample_is_bad, f"window {i:,} of the human-written text")]
+        share, budget = len(called_bad) / len(windows), _ref.HUMAN_TEXT_BUDGET
+        if share > budget:
+            first = windows[called_bad[0]]
+            raise Incorrect(f"your rule calls {len(called_bad):,} of {len(windows):,} windows of human-written text "
+                            f"bad ({share:.1%}; the budget is {budget:.0%}), e.g. "
+                            f"{_describe(f'window {called_bad[0]:,}', first)}. A sum high enough to catch the garbage "
+                            "also catches plain prose: which axis really separates the two?")
+        n_healthy = sum(len(records) for records in logs.values())
+        return (f"your rule catches all {len(garbage_v2_passes())} garbage samples that v2 lets through, calls none "
+                f"of the {n_healthy} samples of {len(logs)} healthy logs bad (two of them held out), and "
+                f"{share:.1%} of {len(windows):,} windows of human-written text (budget {budget:.0%}).")
 
 
 class HaltRule(Problem):
@@ -240,6 +258,10 @@ def halt_now(flags):
 
     def evaluate(self, sample_is_bad: Any, halt_now: Any) -> str:
         learner_gate(sample_is_bad, halt_now)  # both must be functions
+        try:  # a halting rule is only as good as the verdicts it counts: what Q4 rejects, Q5 rejects too
+            SampleRule().evaluate(sample_is_bad)
+        except Incorrect as e:
+            raise Incorrect(f"first fix `sample_is_bad` (Q4's check): {e}") from None
         # Two rules of any alarm, before any data: silence on good samples, and no halt on one bad sample.
         for flags, case, why in (
             ([False] * 1000, "1,000 good samples", "an alarm must stay quiet while every sample is good"),

@@ -33,7 +33,8 @@ from coursekit.course.exercise import (
 
 __all__ = [
     "HISTORY", "GARBAGE_MODES", "min_total_full_diversity", "v2_report", "v3_report", "learner_gate",
-    "loops_and_marks", "garbage_v2_passes", "as_verdict",
+    "loops_and_marks", "garbage_v2_passes", "as_verdict", "WINDOW_WORDS", "HUMAN_TEXT_BUDGET", "human_text_windows",
+    "human_text_scores",
 ]  # fmt: skip
 
 HISTORY = 1_000_000  # learner_gate keeps this many verdicts for halt_now: in practice, the whole run
@@ -117,3 +118,25 @@ def garbage_v2_passes() -> tuple[tuple[str, Mapping[str, Any]], ...]:
     found = [(f"v1's sample at step {r['step']:,}", r) for r in v1_records() if loops_and_marks(r["text"])]
     found += [(f"the battery's {r['id']} ({r['mode']})", r) for r in load_battery() if r["mode"] in GARBAGE_MODES]
     return tuple((where, r) for where, r in found if not eval_chat_quality(r["text"]).degenerate())
+
+
+# --- human-written healthy text: where a sum cannot separate healthy from garbage -------------------------------
+
+WINDOW_WORDS = 48  # a window's length in words: within the 15-50 words of the trainer's healthy samples
+HUMAN_TEXT_BUDGET = 0.01  # q4: a rule may call at most this share of the windows bad (v3's floors: about 0.5%)
+
+
+@functools.cache
+def human_text_windows() -> tuple[str, ...]:
+    """The course corpus (Python's docs, docstrings and code: text people wrote) cut into ``WINDOW_WORDS``-word
+    windows. No v3 number was chosen on it, and a plain sum cannot pass it while catching the garbage v2 passes:
+    some of it scores below that garbage's highest total (lesson 06 shows the figures)."""
+    from coursekit.train.corpus import corpus_text  # the corpus takes seconds to build: only when a check asks
+
+    words = corpus_text().split()
+    return tuple(" ".join(words[i : i + WINDOW_WORDS]) for i in range(0, len(words) - WINDOW_WORDS + 1, WINDOW_WORDS))
+
+
+@functools.cache
+def human_text_scores() -> tuple[SampleScore, ...]:
+    return tuple(eval_chat_quality(text) for text in human_text_windows())
