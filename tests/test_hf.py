@@ -11,6 +11,7 @@ from hftiny import TextDataset, tiny_model, tiny_tokenizer  # noqa: E402
 from transformers import Trainer, TrainerCallback, TrainingArguments  # noqa: E402
 
 from coursekit.alarm.runlog import read_log  # noqa: E402
+from coursekit.alarm.v3gate import V3Config  # noqa: E402
 from coursekit.integrations.core import AlarmWarning  # noqa: E402
 from coursekit.integrations.hf import CoherenceCallback, halted, sample_text  # noqa: E402
 
@@ -19,7 +20,9 @@ def train(out, stuck=True, max_steps=60, resume=None, extra=(), **kw):
     args = TrainingArguments(output_dir=str(out), max_steps=max_steps, per_device_train_batch_size=4,
                              learning_rate=1e-2, lr_scheduler_type="constant", logging_steps=5, save_steps=10,
                              report_to=[], use_cpu=True, disable_tqdm=True, seed=0, **kw)  # fmt: skip
-    alarm = CoherenceCallback(every=5, prompts=["the cat", "a big red"], new_tokens=32, words=16)
+    # v3: the tiny model's loops start with a word or two of the prompt's kind ("with region region ..."), and
+    # at 16 words such a loop scores 33-40 under v2's sum, above its threshold; v3's bigram floor calls it bad.
+    alarm = CoherenceCallback(every=5, gate="v3", prompts=["the cat", "a big red"], new_tokens=32, words=16)
     trainer = Trainer(model=tiny_model(), args=args, train_dataset=TextDataset(stuck),
                       processing_class=tiny_tokenizer(), callbacks=[alarm, *extra])  # fmt: skip
     return trainer, alarm, trainer.train(resume_from_checkpoint=resume)
@@ -49,7 +52,8 @@ def test_a_collapsing_run_halts_and_says_so(collapsed):
     assert alarm.halted and halted(trainer) and result.metrics["coherence_halted"]
     assert result.global_step == alarm.halt_step == halt["step"] == records[-1]["step"] < 60
     assert [r["step"] for r in records] == list(range(5, alarm.halt_step + 1, 5))
-    assert all(r["total"] < 30 for r in records[-5:]) and "region region" in records[-1]["text"]
+    assert records[-1]["halt"] and "region region" in records[-1]["text"]
+    assert sum(r["bigram"] < V3Config().min_bigram for r in records[-10:]) >= 5  # 5 bad of the last 10
     assert all(len(r["text"].split()) == r["words"] <= 16 for r in records)
     assert (out / f"checkpoint-{alarm.halt_step}").is_dir()  # should_save: the halted step is checkpointed
 
@@ -71,7 +75,7 @@ def test_resume_halts_at_the_same_step_and_touches_no_other_run(tmp_path, collap
     assert alarm.halt_step == collapsed[2].halt_step  # the counter came back: the same halt as uninterrupted
     assert (first / "samples.jsonl").read_text() == before  # the first run's files are untouched
     records = read_log(second / "samples.jsonl")[0]
-    assert records[0]["step"] == 15 and records[-1]["consecutive"] >= 5
+    assert records[0]["step"] == 15 and records[-1]["halt"]
 
 
 def test_a_resume_without_the_alarm_state_warns(tmp_path):
@@ -104,7 +108,6 @@ def test_sample_text_is_fixed_length_isolated_and_leaves_train_mode():
     assert torch.equal(torch.rand(3), expected) and model.training  # RNG and mode as they were
     assert text == sample_text(model, tok, "the cat", new_tokens=12, seed=7)  # seeded: the same text
     assert not text.startswith("the cat")  # the continuation only
-    assert len(tok(text)["input_ids"]) in range(10, 15)  # 12 tokens (re-tokenising may merge or split a few)
     assert CoherenceCallback().settings["log_file"] == "samples.jsonl"
     with pytest.raises(ValueError, match="file name inside args.output_dir, not a path"):
         CoherenceCallback(log_file="../other_run/samples.jsonl")

@@ -13,7 +13,7 @@ BLOCKED = textwrap.dedent("""
     class Blocker(importlib.abc.MetaPathFinder):   # as if neither framework were installed
         def find_spec(self, name, path=None, target=None):
             if name.split(".")[0] in ("transformers", "lightning", "pytorch_lightning"):
-                raise ModuleNotFoundError(f"No module named {name!r}")
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 
     sys.meta_path.insert(0, Blocker())
     import coursekit, coursekit.cli, coursekit.integrations.core, coursekit.integrations.torch

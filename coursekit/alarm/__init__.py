@@ -4,6 +4,7 @@
   composite ``eval_chat_quality`` and the English lexicon;
 - ``gate``: ``CoherenceGate``, v2's rule (halt after ``patience`` degenerate samples in a row);
 - ``v3gate``: ``V3Gate``, per-axis floors and "k bad of the last n";
+- ``gates``: the gates by name (``make_gate("v3")``), for configs, the integrations and the gate report;
 - ``runlog``: the JSON Lines run-log format every runner writes and every back-test reads.
 
 Layer rule (enforced by import-linter, see pyproject.toml): the bottom layer. It imports the standard library

@@ -123,6 +123,8 @@ class CoherenceCallback(TrainerCallback, ExportableState):
                 warnings.warn(f"RESUMING WITHOUT THE ALARM'S STATE: the checkpoint at step {state.global_step} holds "
                               "no CoherenceCallback state, so the gate's counter starts from zero and bad samples "
                               "already seen are forgotten", AlarmWarning, stacklevel=2)  # fmt: skip
+                if isinstance(state.stateful_callbacks, dict):  # HF's next save expects this callback's entry
+                    state.stateful_callbacks[type(self).__name__] = self.state()
             self.alarm.load_state_dict(alarm_state, state.global_step)
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
