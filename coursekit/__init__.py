@@ -12,6 +12,7 @@ pyproject.toml)::
     coursekit.incident     ANDREA-120M v1 reconstructed
     coursekit.train        the model, data, curriculum, runners and the one sample path
     coursekit.backtest     replaying run logs through gates; the shipped logs
+    coursekit.integrations the alarm in training loops: plain PyTorch, Hugging Face, Lightning
     coursekit.alarm        scoring, gates and the run-log format (no torch, no matplotlib)
 
 (``train`` and ``backtest`` are independent of each other.) Modules from before the split keep their old names

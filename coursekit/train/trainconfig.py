@@ -4,8 +4,8 @@ A profile is a set of overrides of TrainConfig's defaults; ``profile_config`` me
 
     cfg = profile_config("cpu", scenario="healthy", max_steps=300, alarm={"every": 10})
 
-``cpu`` is sized for a learner's laptop: the collapse scenario is halted by the gate in a minute or two on two
-cores. ``rtx4090`` is ANDREA-scale: about 120M parameters, 8,449 tokens, v2's cadence of a sample every 100
+``cpu`` is sized for a learner's laptop: the collapse scenario is halted by the gate within its 600 steps, in
+minutes on two cores (``summary.json`` records each run's wall time). ``rtx4090`` is ANDREA-scale: about 120M parameters, 8,449 tokens, v2's cadence of a sample every 100
 steps, bf16 autocast and torch.compile, within an RTX 4090's 24 GB.
 """
 
@@ -82,7 +82,7 @@ def _build(cls: type, d: dict[str, Any], nested: dict[str, type] | None = None) 
 
 # Each profile is a set of overrides of TrainConfig's defaults.
 PROFILES: dict[str, dict[str, Any]] = {
-    # Small enough that the collapse scenario is halted in about a minute and a half on a busy 2-core machine
+    # Small enough that the collapse scenario is halted within its 600 steps in minutes on a 2-core machine
     # (one torch thread: on a shared CPU, two threads spin against each other and run 2-3x slower). It
     # samples every 20 steps instead of v2's 100, so that 5 samples in a row fit in a short run.
     "cpu": dict(
