@@ -36,7 +36,7 @@ lab: setup
 test: setup
 	$(BIN)/ruff check --quiet --select F,E9 coursekit tests benchmarks scripts
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # Everything `make setup` installs, as files: copy the folder to each laptop, then `make setup WHEELS=wheelhouse`.
 # Wheels are for this platform and Python; build one wheelhouse per kind of laptop in the room.

@@ -2,6 +2,8 @@
 
 import json
 
+from pathlib import Path
+
 import pytest
 from matplotlib.figure import Figure
 
@@ -67,14 +69,17 @@ def test_v3_on_healthy_runs_its_floors_were_not_chosen_on():
     report = gate_report(V3Gate, healthy=sets)
     assert report.false_alarms == {} and set(report.flagged_healthy.values()) == {0}
     assert all(backtest(records).trigger_step is None for records in sets.values())  # nor does v2 fire
-    # The thinnest margins, as data/healthy/README.md quotes them: English 5.0 (floor 4), bigram 27.8 (floor
-    # 17.5), characters 9.5 (floor 5). The scores are the logged ones, which the trainer took from
-    # eval_chat_quality.
+    # The thinnest margins, computed from the logged scores (the trainer took them from eval_chat_quality), must
+    # be the ones data/healthy/README.md quotes, and stay above v3's floors.
     lowest = {axis: min(r[axis] for records in sets.values() for r in records) for axis in ("english", "bigram", "chars")}
-    assert lowest["english"] == pytest.approx(5.0) and lowest["chars"] == pytest.approx(9.5)
-    assert round(lowest["bigram"], 1) == 27.8
+    readme = " ".join((Path(__file__).parent.parent / "data" / "healthy" / "README.md").read_text().split())
+    assert f"English presence falls to {lowest['english']:.1f} of 20" in readme
+    assert f"bigram diversity to {lowest['bigram']:.1f} of 35" in readme
+    assert f"character diversity to {lowest['chars']:.1f} of 10" in readme
     floors = V3Config()
     assert (floors.min_english, floors.min_bigram, floors.min_chars) == (4.0, 17.5, 5.0)
+    assert lowest["english"] > floors.min_english and lowest["bigram"] > floors.min_bigram
+    assert lowest["chars"] > floors.min_chars
 
 
 def test_gate_report_on_another_log_and_a_gate_that_fires_on_healthy_text():
