@@ -9,7 +9,7 @@ One grading run (module fixture, two kernels at a time) over a folder with one l
     frank    Q3's answer loops (interruptible), then a loop that swallows interrupts before Q5
                                                                    -> Q3 timed out; Q5, Q6 timed out; the rest passed
     heidi    a file that is not valid JSON                          -> every exercise error, and the run goes on
-    zed      07_extra.ipynb: a lesson the course does not have      -> one error row, and the run goes on
+    zed      99_extra.ipynb: a lesson the course does not have      -> one error row, and the run goes on
     mallory  the empty notebook plus every trick of issue 13: patch Problem.grade and the exercises, a post-run
              hook writing "correct" records, SIGKILL to PID 1 and to its parent, a daemon that outlives the
              kernel and writes into another learner's notebook and the grades CSV, reading another learner's
@@ -175,7 +175,7 @@ def graded(tmp_path_factory):
         "carol": (NAME, variant(SOLUTION, shuffle_checks)),
         "erin": (NAME, variant(SOLUTION, wrong_and_raising)),
         "frank": (NAME, variant(SOLUTION, loops)),
-        "zed": ("07_extra.ipynb", LEARNER),
+        "zed": ("99_extra.ipynb", LEARNER),
         TRUDY: (NAME, variant(SOLUTION, trudy)),
         "walt": (LESSON03, variant(SOLUTION03, cheats03)),
     }
@@ -237,7 +237,7 @@ def test_invalid_json_and_unknown_lesson_are_one_learners_error(graded):
     assert verdicts(graded["report"], "heidi") == {label: ERROR for label in LABELS}
     assert "JSON" in next(v.message for v in graded["report"].verdicts if v.learner == "heidi")
     (zed,) = [v for v in graded["report"].verdicts if v.learner == "zed"]
-    assert zed.verdict == ERROR and "no lesson 07" in zed.message
+    assert zed.verdict == ERROR and "no lesson 99" in zed.message
 
 
 @pytest.mark.skipif(sandbox_available() is not None, reason=f"no bubblewrap sandbox here: {sandbox_available()}")

@@ -244,9 +244,12 @@ def test_q5_a_gate_later_than_v2_fails():
 
 def test_q5_rejects_what_q4_rejects():
     # a plain sum with a raised threshold: the highest garbage v2 passes scores 81.83, so `total < 81.86` catches it
-    # all and no healthy log sample, but calls 5.4% of the human-written windows bad (budget 1%)
+    # all, but it also calls healthy samples bad: the trainer's healthy run dips to 76.1 and 5.4% of the
+    # human-written windows score below it (budget 1%). Q4 rejects it on whichever it meets first.
     raised_sum = lambda s: s.total < 81.86  # noqa: E731
-    assert "human-written text" in q4.grade(sample_is_bad=raised_sum).message
+    rejected = q4.grade(sample_is_bad=raised_sum)
+    assert rejected.status == INCORRECT
+    assert "healthy log" in rejected.message or "human-written text" in rejected.message
     outcome = q5.grade(sample_is_bad=raised_sum, halt_now=reference_halt)
     assert outcome.status == INCORRECT and "first fix `sample_is_bad`" in outcome.message
     # an English floor of 14 calls samples of the healthy trainer run bad: Q4 names it, and so does Q5
