@@ -48,6 +48,7 @@ __all__ = [
     "ExerciseFailed",
     "Problem",
     "FreeTextProblem",
+    "ReferenceFunction",
     "KeyIdea",
     "count_sentences",
     "grading_mode",
@@ -321,6 +322,40 @@ class Problem:
         """Show the reference answer."""
         show(_Note(f"{self.label}: solution", self.solution_note, self.solution_code.strip()))
 
+
+class ReferenceFunction(Problem):
+    """A function the learner writes, compared with ``reference`` on every case of ``cases()`` to 1e-9.
+
+    Subclasses set ``reference`` and ``names`` (one function) and give ``cases()`` as (what it is, text) pairs;
+    ``extra_args`` are the argument tuples tried after the text, and ``cases_note`` says in the success message
+    what the cases were.
+    """
+
+    reference: Callable[..., float]
+    extra_args: tuple[tuple[Any, ...], ...] = ((),)
+    cases_note = ""
+
+    def cases(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def evaluate(self, **values: Any) -> str:
+        (name,) = self.names
+        fn = values[name]
+        if not callable(fn):
+            raise Incorrect(f"`{name}` should be a function, but it is a {type(fn).__name__}.")
+        if fn is self.reference:
+            raise Incorrect(f"that is coursekit's own `{name}`, imported; write yours in the cell above.")
+        cases = self.cases()
+        for extra in self.extra_args:
+            for case, text in cases:
+                got = as_number(call_learner(fn, text, *extra, case=case), f"{name}(...)")
+                want = self.reference(text, *extra)
+                if not close(got, want, 1e-9):
+                    preview = text if len(text) <= 50 else text[:49] + "…"
+                    called = f" (called with the text{''.join(f', {a!r}' for a in extra)})" if extra else ""
+                    raise Incorrect(f"on {case}{called}, {preview!r}, your function returned {got:.6g}; "
+                                    f"the reference: {want:.6g}.")
+        return f"matches the reference on all {len(cases)} cases ({self.cases_note})."
 
 @dataclass(frozen=True)
 class KeyIdea:

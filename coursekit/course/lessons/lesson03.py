@@ -13,7 +13,6 @@ mode when it flags more than half of that mode's samples.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from coursekit.alarm.metrics import (
@@ -25,7 +24,7 @@ from coursekit.alarm.metrics import (
     trigram_diversity,
 )
 from coursekit.course.battery import MODES
-from coursekit.course.exercise import Incorrect, Problem, as_number, call_learner, close
+from coursekit.course.exercise import Incorrect, Problem, ReferenceFunction
 from coursekit.course.leniency import as_bool
 from coursekit.course.widgets import AXES, AXIS_MAX
 
@@ -74,26 +73,13 @@ def _cases() -> list[tuple[str, str]]:
     return battery + [(f"the edge case '{name}'", text) for name, text in EDGE_CASES.items()]
 
 
-class ScorerFunction(Problem):
-    """A learner's scoring function, compared with ``reference`` on every case."""
+class ScorerFunction(ReferenceFunction):
+    """A learner's scoring function, compared with ``reference`` on the battery and the edge cases."""
 
-    reference: Callable[[str], float]
+    cases_note = f"the battery and {len(EDGE_CASES)} edge cases"
 
-    def evaluate(self, **values: Any) -> str:
-        (name,) = self.names
-        fn = values[name]
-        if not callable(fn):
-            raise Incorrect(f"`{name}` should be a function, but it is a {type(fn).__name__}.")
-        if fn is self.reference:
-            raise Incorrect(f"that is coursekit's own `{name}`, imported; write yours in the cell above.")
-        cases = _cases()
-        for case, text in cases:
-            got = as_number(call_learner(fn, text, case=case), f"{name}(...)")
-            want = self.reference(text)
-            if not close(got, want, 1e-9):
-                preview = text if len(text) <= 50 else text[:49] + "…"
-                raise Incorrect(f"on {case}, {preview!r}, your function returned {got:.6g}; the reference: {want:.6g}.")
-        return f"matches the reference on all {len(cases)} cases (the battery and {len(EDGE_CASES)} edge cases)."
+    def cases(self) -> list[tuple[str, str]]:
+        return _cases()
 
 
 class Bigram(ScorerFunction):

@@ -23,6 +23,7 @@ from coursekit.course.exercise import (
     Incorrect,
     KeyIdea,
     Problem,
+    ReferenceFunction,
     as_number,
     call_learner,
     close,
@@ -87,29 +88,13 @@ v3_caught = sum(bool(verdict(eval_chat_quality(r["text"]), V3Config())) for r in
 # --- Q2 and Q3: two signals -----------------------------------------------------------------------------------
 
 
-class SignalFunction(Problem):
+class SignalFunction(ReferenceFunction):
     """A learner's signal, compared with the reference on every corpus sample and the edge cases."""
 
-    reference: Callable[..., float]
-    extra_args: tuple[tuple[Any, ...], ...] = ((),)  # the argument tuples after the text to try
+    cases_note = f"every corpus sample and {len(EDGE_CASES)} edge cases"
 
-    def evaluate(self, **values: Any) -> str:
-        (name,) = self.names
-        fn = values[name]
-        if not callable(fn):
-            raise Incorrect(f"`{name}` should be a function, but it is a {type(fn).__name__}.")
-        if fn is self.reference:
-            raise Incorrect(f"that is coursekit's own `{name}`, imported; write yours in the cell above.")
-        cases = _cases()
-        for extra in self.extra_args:
-            for case, text in cases:
-                got = as_number(call_learner(fn, text, *extra, case=case), f"{name}(...)")
-                want = self.reference(text, *extra)
-                if not close(got, want, 1e-9):
-                    args = "".join(f", {a!r}" for a in extra)
-                    raise Incorrect(f"on {case} (called with the text{args}), your function returned {got:.6g}; "
-                                    f"the reference: {want:.6g}.")
-        return f"matches the reference on all {len(cases)} cases (every corpus sample and {len(EDGE_CASES)} edge cases)."
+    def cases(self) -> list[tuple[str, str]]:
+        return _cases()
 
 
 class Compression(SignalFunction):
