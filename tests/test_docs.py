@@ -7,7 +7,7 @@ from pathlib import Path
 
 from coursekit.cli import build_parser
 from coursekit.course import lessons
-from coursekit.course.exercise import FreeTextProblem
+from coursekit.course.freetext import FreeTextProblem
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = (ROOT / "docs" / "instructor_guide.md").read_text()

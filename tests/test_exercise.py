@@ -15,18 +15,16 @@ from coursekit.course.exercise import (
     NBGRADER_ENV,
     NOT_ATTEMPTED,
     ExerciseFailed,
-    FreeTextProblem,
     Incorrect,
-    KeyIdea,
     Outcome,
     Problem,
     as_number,
     call_learner,
     close,
-    count_sentences,
     expect_number,
     grading_mode,
 )
+from coursekit.course.freetext import FreeTextProblem, KeyIdea, count_sentences
 
 
 class Double(Problem):

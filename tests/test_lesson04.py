@@ -6,13 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit.course.exercise import (
-    CORRECT,
-    INCORRECT,
-    NOT_ATTEMPTED,
-    FreeTextProblem,
-    Problem,
-)
+from coursekit.course.exercise import CORRECT, INCORRECT, NOT_ATTEMPTED, Problem
+from coursekit.course.freetext import FreeTextProblem
 from coursekit.course.lessons import lesson04
 from coursekit.course.lessons.lesson04 import (
     gate_trace,

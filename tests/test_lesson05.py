@@ -7,13 +7,8 @@ import pytest
 
 from coursekit.alarm.runlog import LogWriter
 from coursekit.course.collapserun import halt_facts
-from coursekit.course.exercise import (
-    CORRECT,
-    INCORRECT,
-    NOT_ATTEMPTED,
-    FreeTextProblem,
-    Problem,
-)
+from coursekit.course.exercise import CORRECT, INCORRECT, NOT_ATTEMPTED, Problem
+from coursekit.course.freetext import FreeTextProblem
 from coursekit.course.lessons import lesson05
 from coursekit.course.lessons.lesson05 import q1, q2, q3, q4, q5, reference_audit
 from coursekit.incident.v1firehose import firehose_ignoring_halt, v1_firehose

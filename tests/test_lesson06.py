@@ -11,14 +11,8 @@ from coursekit.alarm.metrics import eval_chat_quality
 from coursekit.alarm.v3gate import V3Gate, verdict
 from coursekit.backtest.gatereport import v1_records
 from coursekit.backtest.replay import backtest
-from coursekit.course.exercise import (
-    CORRECT,
-    INCORRECT,
-    NOT_ATTEMPTED,
-    FreeTextProblem,
-    Incorrect,
-    Problem,
-)
+from coursekit.course.exercise import CORRECT, INCORRECT, NOT_ATTEMPTED, Incorrect, Problem
+from coursekit.course.freetext import FreeTextProblem
 from coursekit.course.lessons import lesson06
 from coursekit.course.lessons.lesson06 import (
     garbage_v2_passes,

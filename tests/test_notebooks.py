@@ -17,7 +17,8 @@ import nbformat
 import pytest
 
 from coursekit.cli import main
-from coursekit.course.exercise import GRADING_ENV, FreeTextProblem, Problem
+from coursekit.course.exercise import GRADING_ENV, Problem
+from coursekit.course.freetext import FreeTextProblem
 from coursekit.course.notebooks import (
     SolutionMarkerError,
     clean,

@@ -1,6 +1,7 @@
 """The course machinery: exercises, notebooks, grading, widgets, and the lessons built on them.
 
-- ``exercise``: ``Problem`` with ``check()`` / ``hint()`` / ``solution()`` and free-text self-checks;
+- ``exercise``: ``Problem`` with ``check()`` / ``hint()`` / ``solution()``, and ``ReferenceFunction``;
+- ``freetext``: ``FreeTextProblem``, the explain-or-argue exercise an instructor reads;
 - ``notebooks``: generating learner notebooks from the solution notebooks; ``grading``: ``coursekit grade``;
 - ``widgets`` and ``backtest_widget``: the interactive scorer and the threshold x patience explorer;
 - ``battery``: the failure-mode battery's generators; ``collapserun``: lesson 05's live collapse run;

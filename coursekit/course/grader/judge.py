@@ -18,7 +18,8 @@ import asyncio
 import re
 from typing import Any
 
-from ..exercise import CORRECT, ERROR as CHECK_ERROR, INCORRECT, NOT_ATTEMPTED, FreeTextProblem, Problem
+from ..exercise import CORRECT, ERROR as CHECK_ERROR, INCORRECT, NOT_ATTEMPTED, Problem
+from ..freetext import FreeTextProblem
 from .codec import CodecError, Function, decode
 
 PASSED, FAILED, NOT_ATTEMPTED_V, TIMED_OUT, ERROR = "passed", "failed", "not attempted", "timed out", "error"

@@ -10,13 +10,8 @@ import sys
 from typing import Any
 
 from coursekit.alarm.metrics import english_lexicon
-from coursekit.course.exercise import (
-    FreeTextProblem,
-    Incorrect,
-    KeyIdea,
-    Problem,
-    as_number,
-)
+from coursekit.course.exercise import Incorrect, Problem, as_number
+from coursekit.course.freetext import FreeTextProblem, KeyIdea
 
 __all__ = ["environment_report", "WARMUP_TEXT", "q1", "q2"]
 

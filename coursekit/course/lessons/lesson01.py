@@ -12,14 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.course.exercise import (
-    FreeTextProblem,
-    Incorrect,
-    KeyIdea,
-    Problem,
-    call_learner,
-    expect_number,
-)
+from coursekit.course.exercise import Incorrect, Problem, call_learner, expect_number
+from coursekit.course.freetext import FreeTextProblem, KeyIdea
 from coursekit.train import ngram
 from coursekit.train.ngram import (
     BigramModel,

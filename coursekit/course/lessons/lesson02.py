@@ -22,14 +22,8 @@ from coursekit.alarm.metrics import (
     eval_chat_quality,
     trigram_diversity,
 )
-from coursekit.course.exercise import (
-    FreeTextProblem,
-    Incorrect,
-    KeyIdea,
-    Problem,
-    as_number,
-    expect_number,
-)
+from coursekit.course.exercise import Incorrect, Problem, as_number, expect_number
+from coursekit.course.freetext import FreeTextProblem, KeyIdea
 from coursekit.course.leniency import as_bool
 
 from . import lesson02_reference as _ref  # the answers: used by the checks, never imported by the notebook

@@ -18,13 +18,8 @@ from coursekit.alarm.runlog import (
 from coursekit.backtest.replay import (
     KILL_STEP,
 )
-from coursekit.course.exercise import (
-    FreeTextProblem,
-    Incorrect,
-    KeyIdea,
-    Problem,
-    as_number,
-)
+from coursekit.course.exercise import Incorrect, Problem, as_number
+from coursekit.course.freetext import FreeTextProblem, KeyIdea
 
 from . import lesson04_reference as _ref  # the answers: used by the checks, never imported by the notebook
 from .lesson04_reference import (

@@ -20,16 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from coursekit.course.collapserun import halt_facts
-from coursekit.course.exercise import (
-    FreeTextProblem,
-    Incorrect,
-    KeyIdea,
-    NotAttempted,
-    Problem,
-    as_number,
-    close,
-    expect_number,
-)
+from coursekit.course.exercise import Incorrect, NotAttempted, Problem, as_number, close, expect_number
+from coursekit.course.freetext import FreeTextProblem, KeyIdea
 from coursekit.incident.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
 from coursekit.train.gateaudit import AUDIT_EVERY, GateAudit, curriculum_problem, gate_audit, gate_problem
 from coursekit.train.runners import firehose, legacy

@@ -27,15 +27,8 @@ from coursekit.backtest.replay import (
     STATED_STEPS_PER_MIN,
     compute_saved,
 )
-from coursekit.course.exercise import (
-    FreeTextProblem,
-    Incorrect,
-    KeyIdea,
-    NotAttempted,
-    Problem,
-    call_learner,
-    expect_number,
-)
+from coursekit.course.exercise import Incorrect, NotAttempted, Problem, call_learner, expect_number
+from coursekit.course.freetext import FreeTextProblem, KeyIdea
 
 from . import lesson06_reference as _ref  # the answers: used by the checks, never imported by the notebook
 from .lesson06_reference import (

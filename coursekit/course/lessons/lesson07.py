@@ -18,16 +18,8 @@ from typing import Any
 from coursekit.alarm import v4gate
 from coursekit.alarm.falsealarm import false_alarms_per
 from coursekit.alarm.signals import compression_ratio, repeated_ngram_coverage
-from coursekit.course.exercise import (
-    FreeTextProblem,
-    Incorrect,
-    KeyIdea,
-    Problem,
-    ReferenceFunction,
-    as_number,
-    call_learner,
-    close,
-)
+from coursekit.course.exercise import Incorrect, Problem, ReferenceFunction, as_number, call_learner, close
+from coursekit.course.freetext import FreeTextProblem, KeyIdea
 
 from .lesson07_reference import CATCH_GOAL, FLAG_LIMIT, caught_shares, dev, probes, rates, test
 
