@@ -33,9 +33,7 @@ from __future__ import annotations
 import operator
 import re
 import zlib
-from collections import Counter
-
-from .metrics import word_core
+from .prepared import Prepared
 from .wordlists import (
     EMPTY_SLOT,
     FOREIGN_FUNCTION_WORDS,
@@ -71,33 +69,6 @@ def _require_str(text: object, func: str) -> str:
     return text
 
 
-class Prepared:
-    """What several signals share, computed once per sample (``prepare``): the lowercased words, each distinct
-    word's count and core, and the text without whitespace. Loops repeat words, so per-word work is done per
-    distinct word; this is what makes ``measure_all`` several times faster than calling the signals one by one
-    (benchmarks/bench_realworld.py), and what ``coursekit.alarm.v4gate.judge`` reuses for v2's four axes."""
-
-    __slots__ = ("text", "words", "counts", "core", "nonspace", "lines", "_firsts")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.words = text.lower().split()
-        self.counts = Counter(self.words)
-        self.core = {w: word_core(w) for w in self.counts}
-        self.nonspace = "".join(text.split())
-        self.lines = [line for line in text.splitlines() if line.strip()]  # the non-blank lines
-        self._firsts: dict[int, tuple[list, int]] = {}
-
-    def ngrams(self, n: int) -> tuple[list[tuple[str, ...]], int]:
-        """The word n-grams in order and how many are distinct (v2's trigram axis and
-        ``repeated_ngram_coverage`` share the trigrams), computed once per n."""
-        if n not in self._firsts:
-            w = self.words
-            grams = list(zip(w, w[1:], w[2:])) if n == 3 else list(zip(*(w[k:] for k in range(n))))
-            self._firsts[n] = grams, len(set(grams))
-        return self._firsts[n]
-
-
 def prepare(text: str) -> Prepared:
     """Split and look up ``text`` once, for ``measure_prepared`` (and v4's judge)."""
     return Prepared(_require_str(text, "prepare"))
@@ -107,26 +78,28 @@ _Prep = Prepared
 
 
 def _compression(p: _Prep) -> float:
-    data = p.text.encode("utf-8")
-    return len(data) / len(zlib.compress(data)) if data else 0.0
+    return len(p.data) / len(zlib.compress(p.data)) if p.data else 0.0
 
 
 def _coverage(p: _Prep, n: int) -> float:
-    # All in C, no Python loop per word: map each n-gram to where it first occurs; a flag per n-gram says "seen
-    # before"; word j is covered iff a flag sits in the n n-grams ending at j, i.e. iff the window P[j : j+n] of
-    # the flags padded with n-1 zeros on each side is not all zeros. A run of L zeros holds L-n+1 such windows.
-    words = p.words
-    if len(words) < n:
+    # No Python loop per word: a flag per n-gram says "seen before"; word j is covered iff a flag sits in the n
+    # n-grams ending at j, i.e. iff the window P[j : j+n] of the flags padded with n-1 zeros on each side is not
+    # all zeros, and a run of L zeros holds L-n+1 such windows (counted by a regex, in C).
+    if p.n < n:
         return 0.0
-    grams, distinct = p.ngrams(n)
-    g = len(grams)
-    if distinct == g:  # the common case: no n-gram occurs twice
+    codes = p.codes(n)
+    g = len(codes)
+    if p.distinct_ngrams(n) == g:  # the common case: no n-gram occurs twice
         return 0.0
-    first = dict(zip(reversed(grams), range(g - 1, -1, -1)))  # built from the end: each n-gram's first position
-    flags = bytes(map(operator.ne, map(first.__getitem__, grams), range(g)))
+    # Every n-gram is "seen before" but at its first position: dict.fromkeys keeps the distinct n-grams in order of
+    # first appearance, list.index finds each one's first position (a short scan: a loop's are all in its first
+    # period), so the Python loop runs once per distinct n-gram, not per word.
+    flags = bytearray(b"\x01") * g
+    for i in map(codes.index, dict.fromkeys(codes)):
+        flags[i] = 0
     padded = bytes(n - 1) + flags + bytes(n - 1)
     uncovered = sum(len(run) - n + 1 for run in re.findall(b"\x00{%d,}" % n, padded))
-    return (len(words) - uncovered) / len(words)
+    return (p.n - uncovered) / p.n
 
 
 def _char_rep(p: _Prep) -> float:
@@ -135,48 +108,55 @@ def _char_rep(p: _Prep) -> float:
 
 
 def _duplicates(p: _Prep) -> float:
-    if len(p.words) < 2:
+    if p.n < 2:
         return 0.0
-    key = {w: c or w for w, c in p.core.items()}  # per distinct word; then map and compare in C
-    keys = list(map(key.__getitem__, p.words))
-    return sum(map(operator.eq, keys, keys[1:])) / (len(keys) - 1)
+    # Per distinct word its key (its core, or the word if it has no letters) and the first distinct word with
+    # that key; then the words are compared with their neighbours in C (Prepared.equal_neighbours).
+    first: dict[str, int] = {}
+    keys = list(map(first.setdefault, [c or w for w, c in zip(p.distinct, p.core)], range(len(p.core))))
+    return p.equal_neighbours(keys) / (p.n - 1)
 
 
 def _function_share(p: _Prep) -> float:
-    if not p.words:
+    if not p.n:
         return 0.0
-    return sum(c for w, c in p.counts.items() if p.core[w] in FUNCTION_WORDS) / len(p.words)
+    return p.count_where(bytes(map(FUNCTION_WORDS.__contains__, p.core))) / p.n
 
 
 def _special(p: _Prep) -> float:
-    if not p.words:
+    if not p.n:
         return 0.0
     t = p.text
     if "<" not in t and "[" not in t and "\ufffd" not in t and "\u2047" not in t:  # the common case
         return 0.0
-    return min(1.0, len(SPECIAL_TOKEN.findall(t)) / len(p.words))
+    return min(1.0, len(SPECIAL_TOKEN.findall(t)) / p.n)
 
 
 def _whitespace(p: _Prep) -> float:
     t = p.text
-    return (len(t) - len(p.nonspace)) / len(t) if t else 0.0
+    return (len(t) - p.nonspace_count()) / len(t) if t else 0.0
 
 
 def _foreign_letters(p: _Prep) -> float:
     t = p.text
     if t.isascii():  # the common case: no letter beyond Latin
         return 0.0
-    beyond = sum(map(str.isalpha, _BEYOND_LATIN.findall(t)))
-    if not beyond:  # accents and symbols only (é, ä, U+FFFD): no letter beyond Latin
+    if not _BEYOND_LATIN.search(t):  # accents and symbols only (é, ä, U+FFFD): no letter beyond Latin
         return 0.0
-    return beyond / sum(map(str.isalpha, t))
+    # Counted per distinct character (a loop has few), each with one C count over the text.
+    letters = [c for c in p.chars if c.isalpha()]
+    beyond = sum(map(t.count, [c for c in letters if ord(c) > LATIN_END]))
+    if not beyond:
+        return 0.0
+    return beyond / sum(map(t.count, letters))
 
 
 def _foreign_window(p: _Prep, window: int) -> float:
-    core = p.core
-    if not any(core[w] in FOREIGN_FUNCTION_WORDS for w in p.counts):  # the common case: none at all
+    foreign = bytes(map(FOREIGN_FUNCTION_WORDS.__contains__, p.core))
+    if 1 not in foreign:  # the common case: none at all
         return 0.0
-    hits = [core[w] in FOREIGN_FUNCTION_WORDS for w in p.words if core[w].isalpha()]
+    letters = list(map(str.isalpha, p.core))
+    hits = [foreign[i] for i in p.seq if letters[i]]  # per letter-word in text order: 1 for a foreign one
     if len(hits) <= window:
         return sum(hits) / len(hits)
     run = high = sum(hits[:window])
@@ -188,9 +168,10 @@ def _foreign_window(p: _Prep, window: int) -> float:
 
 def _glued(p: _Prep) -> float:
     # Each distinct (lowercased) word is tested once: a loop repeats its words, and case does not change a run.
-    if not p.words:
+    if not p.n:
         return 0.0
-    return sum(c for w, c in p.counts.items() if len(w) >= 6 and GLUED_REPEAT.search(w)) / len(p.words)
+    glued = bytes(len(w) >= 6 and GLUED_REPEAT.search(w) is not None for w in p.distinct)
+    return p.count_where(glued) / p.n
 
 
 def _empty_slots(p: _Prep) -> float:
@@ -327,6 +308,6 @@ def measure_prepared(p: Prepared, names: tuple[str, ...] = SIGNAL_NAMES) -> dict
     if not isinstance(p, Prepared):
         raise TypeError(f"measure_prepared() expects a Prepared (from prepare()), got {type(p).__name__}")
     out = {name: _KERNELS[name](p) for name in names}
-    out["words"] = float(len(p.words))
+    out["words"] = float(p.n)
     out["lines"] = float(len(p.lines))
     return out

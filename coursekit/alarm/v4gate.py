@@ -38,13 +38,13 @@ from dataclasses import dataclass, fields
 
 from . import signals as S
 from .metrics import (
+    BIGRAM_MAX,
     CHARS_FULL_AT,
     CHARS_MAX,
     DEFAULT_THRESHOLD,
     ENGLISH_MAX,
     TRIGRAM_MAX,
     SampleScore,
-    _bigram,
     english_lexicon,
     eval_chat_quality,
 )
@@ -105,15 +105,13 @@ RULE_SIGNALS = tuple(name for name in S.SIGNAL_NAMES if name != "char_repeat")
 
 
 def _score(p: S.Prepared) -> SampleScore:
-    """``eval_chat_quality`` of a prepared text, reusing its split and word counts (the same arithmetic, the same
-    floats: tests/test_v4gate.py checks it on random text)."""
-    words, lex = p.words, english_lexicon()
-    english = ENGLISH_MAX * sum(c for w, c in p.counts.items() if p.core[w] in lex) / len(words) if words else 0.0
-    grams, distinct = p.ngrams(3)  # shared with the repeated-trigram coverage
-    t = TRIGRAM_MAX * distinct / len(grams) if grams else 0.0
-    # distinct non-whitespace characters: those of the text with its whitespace removed (str.split's whitespace
-    # is str.isspace's)
-    b, c = _bigram(words), CHARS_MAX * min(1.0, len(set(p.nonspace)) / CHARS_FULL_AT)
+    """``eval_chat_quality`` of a prepared text, reusing its split, word ids and n-grams (the same arithmetic, the
+    same floats: tests/test_v4gate.py checks it on random text)."""
+    n = p.n
+    english = ENGLISH_MAX * p.count_where(bytes(map(english_lexicon().__contains__, p.core))) / n if n else 0.0
+    b = BIGRAM_MAX * p.distinct_ngrams(2) / (n - 1) if n >= 2 else 0.0
+    t = TRIGRAM_MAX * p.distinct_ngrams(3) / (n - 2) if n >= 3 else 0.0  # shared with the "repeat" rule
+    c = CHARS_MAX * min(1.0, p.distinct_chars(CHARS_FULL_AT) / CHARS_FULL_AT)
     return SampleScore(bigram=b, trigram=t, english=english, chars=c, total=b + t + english + c)
 
 

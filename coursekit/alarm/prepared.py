@@ -1,0 +1,187 @@
+"""One sample split and encoded once, for the signals (coursekit.alarm.signals) and v4's verdict (v4gate.judge).
+
+Why a module of its own: v4's verdict reads v2's four scores and ten signals of every sample, and issue 11 asks
+for at least 10,000 verdicts of 128 words per second on one core (benchmarks/bench_realworld.py prints it).
+Computed one by one, each signal would split the text, look its words up and build n-gram tuples again, and a
+Python loop per word costs more than the whole budget. So ``Prepared`` splits the text once and replaces each
+word by a small integer, its *id* (the distinct words numbered in order of first appearance), after which all
+the work per word runs inside C code of the standard library:
+
+- ``seq``: the ids in text order, one byte each (``bytes``) when the text has at most 256 distinct words, as any
+  sample of up to 256 words does; a list of ints otherwise (the same arithmetic, only slower);
+- "how many words have property P" is ``count_where(flags)``: ``flags`` holds one 0/1 per distinct word, and
+  ``bytes.translate`` maps every word to its flag, ``count`` adds them up;
+- an n-gram is one integer (``codes(n)``): the n ids of a window written side by side into a ``bytearray`` and
+  read back through a 16-, 32- or 64-bit ``memoryview``, so a set of n-grams is a set of ints, not of tuples;
+- consecutive equal words (stutter): XOR the sequence with itself shifted by one word; a zero byte is an equal
+  pair (``equal_neighbours``).
+
+Work per *distinct* word (its core, its lexicon memberships) stays in Python: loops, the failure the gates hunt,
+have few distinct words, and prose's work is per distinct word too. The values are exactly those of the obvious
+definitions (every signal's docstring in coursekit.alarm.signals); tests/test_prepared.py checks each fast path
+against the plain Python it replaces, on random text.
+"""
+
+from __future__ import annotations
+
+import operator
+from itertools import repeat
+
+from .metrics import word_core
+
+__all__ = ["Prepared", "ASCII_NONLETTERS", "ASCII_WHITESPACE"]
+
+# What str.strip must remove from an ASCII word to leave its core (metrics.word_core: leading and trailing
+# characters that are not str.isalpha; in ASCII only A-Z and a-z are). One C call instead of a Python loop.
+ASCII_NONLETTERS = "".join(chr(i) for i in range(128) if not chr(i).isalpha())
+# The ASCII characters str.isspace (and so str.split) treats as whitespace.
+ASCII_WHITESPACE = bytes(i for i in range(128) if chr(i).isspace())
+# str.lower and str.split of ASCII text as one bytes.translate and bytes.split, which make bytes objects (cheaper
+# than str). bytes.split does not split at \x1c-\x1f, which str.split does, so those become spaces first.
+_LOWER_ASCII = bytes.maketrans(bytes(range(65, 91)) + bytes(range(0x1C, 0x20)), bytes(range(97, 123)) + b"    ")
+
+_PACK = {1: "B", 2: "H", 4: "I", 8: "Q"}  # memoryview formats by width in bytes
+
+
+class Prepared:
+    """``text`` split and encoded once (module docstring). Attributes:
+
+    ``text``, ``data`` (its UTF-8 bytes), ``n`` (its number of words: ``text.lower().split()``), ``distinct``
+    (the distinct words, lowercased, in order of first appearance; a word's id is its index here), ``core``
+    (each distinct word's ``metrics.word_core``, in the same order), ``seq`` (the ids in text order) and
+    ``lines`` (the non-blank lines). ``words``, ``nonspace`` and ``chars`` are computed when first asked for.
+    """
+
+    __slots__ = ("text", "data", "n", "distinct", "core", "seq", "lines", "_codes", "_distinct", "_words",
+                 "_nonspace", "_chars")  # fmt: skip
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.data = text.encode("utf-8")
+        ascii_ = text.isascii()
+        words: list = self.data.translate(_LOWER_ASCII).split() if ascii_ else text.lower().split()
+        self.n = n = len(words)
+        # Each word's id in one pass of dict.setdefault (in C, through map): a word seen before gets its old id.
+        # The ids handed out are positions in the text; translate renumbers them 0, 1, 2 ... (bytes.maketrans).
+        ids: dict = {}
+        if n <= 256:
+            firsts = bytes(map(ids.setdefault, words, range(n)))
+            self.seq: bytes | list[int] = firsts.translate(bytes.maketrans(bytes(ids.values()), bytes(range(len(ids)))))
+        else:
+            ids = dict(zip(dict.fromkeys(words), range(n)))
+            self.seq = list(map(ids.__getitem__, words))
+            if len(ids) <= 256:
+                self.seq = bytes(self.seq)
+        if ascii_:  # the words are bytes; every core in one C call per distinct word
+            self.distinct = list(map(bytes.decode, ids))
+            self.core = list(map(str.strip, self.distinct, repeat(ASCII_NONLETTERS)))
+            self._words = None
+        else:
+            self.distinct = list(ids)
+            self.core = list(map(word_core, self.distinct))
+            self._words = words
+        self.lines = [line for line in text.splitlines() if line.strip()]  # the non-blank lines
+        self._codes: dict[int, list] = {}
+        self._distinct: dict[int, int] = {}
+        self._nonspace: str | None = None
+        self._chars: set[str] | None = None
+
+    @property
+    def words(self) -> list[str]:
+        """``text.lower().split()``."""
+        if self._words is None:
+            self._words = list(map(self.distinct.__getitem__, self.seq))
+        return self._words
+
+    @property
+    def chars(self) -> set[str]:
+        """The set of the text's characters."""
+        if self._chars is None:
+            self._chars = set(self.text)
+        return self._chars
+
+    @property
+    def nonspace(self) -> str:
+        """The text with all its whitespace removed (``str.split``'s whitespace, i.e. ``str.isspace``'s)."""
+        if self._nonspace is None:
+            self._nonspace = "".join(self.text.split())
+        return self._nonspace
+
+    def nonspace_count(self) -> int:
+        """How many characters of the text are not whitespace (for ASCII text, one C pass deleting it)."""
+        if self.text.isascii():
+            return len(self.data.translate(None, ASCII_WHITESPACE))
+        return len(self.nonspace)
+
+    def distinct_chars(self, cap: int) -> int:
+        """min(``cap``, the number of distinct non-whitespace characters of the text, case-sensitive): what v2's
+        character axis needs, which is full at 20."""
+        t = self.text
+        if t.isascii():
+            # Every non-whitespace character lies in a word, and the distinct words hold them all, lowercased: a
+            # loop's few words are far shorter than the text. Folding case only merges characters, so reaching
+            # the cap lowercased settles it; below it, a letter counts once for each case the text holds it in.
+            joined = "".join(self.distinct)
+            chars = set(joined[: 8 * cap])  # prose reaches the cap within a few lines: no need to read the rest
+            if len(chars) < cap:
+                chars = set(joined)
+            if len(chars) >= cap:
+                return cap
+            low = [c for c in chars if c.isalpha()]
+            cased = sum(map(t.__contains__, low)) + sum(map(t.__contains__, map(str.upper, low)))
+            return min(cap, len(chars) - len(low) + cased)
+        d = len(self.chars) - sum(map(str.isspace, self.chars))
+        return min(d, cap)
+
+    def count_where(self, flags: bytes) -> int:
+        """How many words (positions in the text) have a distinct word whose flag is 1; ``flags`` holds one
+        0 or 1 per distinct word, in ``distinct``'s order."""
+        seq = self.seq
+        if isinstance(seq, bytes):
+            return seq.translate(flags.ljust(256, b"\0")).count(1)
+        return sum(map(flags.__getitem__, seq))
+
+    def codes(self, n: int) -> list:
+        """One hashable value per word n-gram, in order: equal values for equal n-grams and only for them (ints
+        packed from the n ids when they fit in 64 bits, tuples of ids otherwise). Computed once per n."""
+        if n not in self._codes:
+            self._codes[n] = _pack(self.seq, n)
+        return self._codes[n]
+
+    def distinct_ngrams(self, n: int) -> int:
+        """How many distinct word n-grams the text has (v2's n-gram axes and ``repeated_ngram_coverage`` share
+        them): a set of ints, in C. Computed once per n."""
+        if n not in self._distinct:
+            self._distinct[n] = len(set(self.codes(n)))
+        return self._distinct[n]
+
+    def equal_neighbours(self, keys: list[int]) -> int:
+        """How many words equal the word before them, where two distinct words are equal when ``keys`` gives them
+        the same number (``keys`` has one id from 0 to len(distinct) - 1 per distinct word, in its order)."""
+        seq = self.seq
+        if len(seq) < 2:
+            return 0
+        if isinstance(seq, bytes):
+            k = seq.translate(bytes(keys).ljust(256, b"\0"))
+            # XOR of the sequence with itself one word later, as two big integers: a zero byte is an equal pair.
+            x = int.from_bytes(k[:-1], "big") ^ int.from_bytes(k[1:], "big")
+            return x.to_bytes(len(k) - 1, "big").count(0)
+        k = list(map(keys.__getitem__, seq))
+        return sum(map(operator.eq, k, k[1:]))
+
+
+def _pack(seq: bytes | list[int], n: int) -> list:
+    """The n-grams of ``seq`` as ints (module docstring), or as tuples when the ids or n are too large."""
+    g = len(seq) - n + 1
+    if g < 1:
+        return []
+    width = next((w for w in (1, 2, 4, 8) if w >= n), 0)
+    if not isinstance(seq, bytes) or not width:
+        return list(zip(*(seq[k:] for k in range(n))))
+    if width == 1:
+        return list(seq)
+    # Window i's n ids go to bytes i*width ... i*width+n-1 (the rest stay 0): lane k holds seq[k : k+g].
+    buf = bytearray(width * g)
+    for k in range(n):
+        buf[k::width] = seq[k : k + g]
+    return memoryview(buf).cast(_PACK[width]).tolist()
