@@ -150,3 +150,24 @@ def test_a_text_repeated_k_times_is_covered_at_least_k_minus_1_over_k(words, k):
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_char_repetition_ignores_whitespace(text):
     assert S.char_repetition(text) == S.char_repetition(" ".join(text.split()))
+
+
+def obvious_coverage(text: str, n: int) -> float:
+    """Welleck et al.'s definition read literally: a word is covered when an n-gram holding it occurred before."""
+    words = text.lower().split()
+    if len(words) < n:
+        return 0.0
+    covered, seen = set(), set()
+    for i in range(len(words) - n + 1):
+        gram = tuple(words[i : i + n])
+        if gram in seen:
+            covered.update(range(i, i + n))
+        seen.add(gram)
+    return len(covered) / len(words)
+
+
+@given(st.lists(st.sampled_from(["alpha", "beta", "Beta", "x", "of", "of,"]), max_size=200).map(" ".join)
+       | st.text(max_size=300), st.integers(1, 10))  # fmt: skip
+def test_repeated_ngram_coverage_is_the_obvious_definition(text, n):
+    # the fast path (word ids, packed n-grams, first positions, a regex over flags) against the literal loop
+    assert S.repeated_ngram_coverage(text, n) == obvious_coverage(text, n)

@@ -25,6 +25,8 @@ against the plain Python it replaces, on random text.
 from __future__ import annotations
 
 import operator
+import sys
+from array import array
 from itertools import repeat
 
 from .metrics import word_core
@@ -41,6 +43,7 @@ ASCII_WHITESPACE = bytes(i for i in range(128) if chr(i).isspace())
 _LOWER_ASCII = bytes.maketrans(bytes(range(65, 91)) + bytes(range(0x1C, 0x20)), bytes(range(97, 123)) + b"    ")
 
 _PACK = {1: "B", 2: "H", 4: "I", 8: "Q"}  # memoryview formats by width in bytes
+assert all(array(f).itemsize == w for w, f in _PACK.items()), "a platform whose C ints are not 2, 4 and 8 bytes"
 
 
 class Prepared:
@@ -52,7 +55,7 @@ class Prepared:
     ``lines`` (the non-blank lines). ``words``, ``nonspace`` and ``chars`` are computed when first asked for.
     """
 
-    __slots__ = ("text", "data", "n", "distinct", "core", "seq", "lines", "_codes", "_distinct", "_words",
+    __slots__ = ("text", "data", "n", "distinct", "core", "seq", "lines", "_codes", "_sets", "_words",
                  "_nonspace", "_chars")  # fmt: skip
 
     def __init__(self, text: str) -> None:
@@ -66,7 +69,8 @@ class Prepared:
         ids: dict = {}
         if n <= 256:
             firsts = bytes(map(ids.setdefault, words, range(n)))
-            self.seq: bytes | list[int] = firsts.translate(bytes.maketrans(bytes(ids.values()), bytes(range(len(ids)))))
+            renumber = bytes.maketrans(bytes(ids.values()), bytes(range(len(ids))))
+            self.seq: bytes | list[int] = firsts.translate(renumber)
         else:
             ids = dict(zip(dict.fromkeys(words), range(n)))
             self.seq = list(map(ids.__getitem__, words))
@@ -82,7 +86,7 @@ class Prepared:
             self._words = words
         self.lines = [line for line in text.splitlines() if line.strip()]  # the non-blank lines
         self._codes: dict[int, list] = {}
-        self._distinct: dict[int, int] = {}
+        self._sets: dict[int, set] = {}
         self._nonspace: str | None = None
         self._chars: set[str] | None = None
 
@@ -148,12 +152,34 @@ class Prepared:
             self._codes[n] = _pack(self.seq, n)
         return self._codes[n]
 
+    def ngram_set(self, n: int) -> set:
+        """The distinct word n-grams, as ``codes(n)`` values: a set built in C. Computed once per n."""
+        if n not in self._sets:
+            self._sets[n] = set(self.codes(n))
+        return self._sets[n]
+
     def distinct_ngrams(self, n: int) -> int:
-        """How many distinct word n-grams the text has (v2's n-gram axes and ``repeated_ngram_coverage`` share
-        them): a set of ints, in C. Computed once per n."""
-        if n not in self._distinct:
-            self._distinct[n] = len(set(self.codes(n)))
-        return self._distinct[n]
+        """How many distinct word n-grams the text has (v2's n-gram axes and ``repeated_ngram_coverage``)."""
+        if n == 2 and isinstance(self.seq, bytes) and self.n >= 3:
+            # The bigrams are the trigrams' first two words, and the last bigram: read from the distinct trigrams
+            # (a loop has few) instead of from every position. A trigram code's bytes are its ids a, b, c, 0
+            # (_pack), so the first half of each code, read as a 16-bit int, is its bigram's code.
+            firsts = memoryview(array("I", self.ngram_set(3))).cast("B").cast("H")[::2]
+            bigrams = set(firsts)
+            bigrams.add(int.from_bytes(self.seq[-2:], sys.byteorder))  # the same native 16-bit code
+            return len(bigrams)
+        return len(self.ngram_set(n))
+
+    def first_positions(self, n: int) -> list[int]:
+        """Where each distinct n-gram first occurs, in increasing order."""
+        codes, out, i = self.codes(n), [], 0
+        # dict.fromkeys keeps the distinct n-grams in order of first appearance, so each one's first position
+        # lies after the previous one's: list.index resumes there, and the scans add up to one pass in C. The
+        # Python loop runs once per distinct n-gram, which a loop has few of.
+        for code in dict.fromkeys(codes):
+            i = codes.index(code, i)
+            out.append(i)
+        return out
 
     def equal_neighbours(self, keys: list[int]) -> int:
         """How many words equal the word before them, where two distinct words are equal when ``keys`` gives them
@@ -175,7 +201,7 @@ def _pack(seq: bytes | list[int], n: int) -> list:
     g = len(seq) - n + 1
     if g < 1:
         return []
-    width = next((w for w in (1, 2, 4, 8) if w >= n), 0)
+    width = 1 if n == 1 else 2 if n == 2 else 4 if n <= 4 else 8 if n <= 8 else 0  # the narrowest that holds n
     if not isinstance(seq, bytes) or not width:
         return list(zip(*(seq[k:] for k in range(n))))
     if width == 1:

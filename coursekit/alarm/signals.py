@@ -30,7 +30,6 @@ example of each by hand; benchmarks/bench_realworld.py measures their cost per s
 
 from __future__ import annotations
 
-import operator
 import re
 import zlib
 from .prepared import Prepared
@@ -81,7 +80,7 @@ def _compression(p: _Prep) -> float:
     return len(p.data) / len(zlib.compress(p.data)) if p.data else 0.0
 
 
-def _coverage(p: _Prep, n: int) -> float:
+def _coverage(p: _Prep, n: int = 3) -> float:
     # No Python loop per word: a flag per n-gram says "seen before"; word j is covered iff a flag sits in the n
     # n-grams ending at j, i.e. iff the window P[j : j+n] of the flags padded with n-1 zeros on each side is not
     # all zeros, and a run of L zeros holds L-n+1 such windows (counted by a regex, in C).
@@ -91,14 +90,12 @@ def _coverage(p: _Prep, n: int) -> float:
     g = len(codes)
     if p.distinct_ngrams(n) == g:  # the common case: no n-gram occurs twice
         return 0.0
-    # Every n-gram is "seen before" but at its first position: dict.fromkeys keeps the distinct n-grams in order of
-    # first appearance, list.index finds each one's first position (a short scan: a loop's are all in its first
-    # period), so the Python loop runs once per distinct n-gram, not per word.
-    flags = bytearray(b"\x01") * g
-    for i in map(codes.index, dict.fromkeys(codes)):
+    flags = bytearray(b"\x01") * g  # every n-gram is "seen before" but at its first position
+    for i in p.first_positions(n):
         flags[i] = 0
     padded = bytes(n - 1) + flags + bytes(n - 1)
-    uncovered = sum(len(run) - n + 1 for run in re.findall(b"\x00{%d,}" % n, padded))
+    runs = re.findall(b"\x00" * n + b"\x00*", padded)  # n zeros then any more: a literal prefix, found fast
+    uncovered = sum(len(run) - n + 1 for run in runs)
     return (p.n - uncovered) / p.n
 
 
@@ -151,7 +148,7 @@ def _foreign_letters(p: _Prep) -> float:
     return beyond / sum(map(t.count, letters))
 
 
-def _foreign_window(p: _Prep, window: int) -> float:
+def _foreign_window(p: _Prep, window: int = 8) -> float:
     foreign = bytes(map(FOREIGN_FUNCTION_WORDS.__contains__, p.core))
     if 1 not in foreign:  # the common case: none at all
         return 0.0
@@ -289,7 +286,7 @@ def measure_all(text: str) -> dict[str, float]:
 
 _KERNELS = {  # short name -> the signal of a Prepared text, with the defaults above
     "compression": _compression,
-    "repeat": lambda p: _coverage(p, 3),
+    "repeat": _coverage,
     "char_repeat": _char_rep,
     "glued": _glued,
     "stutter": _duplicates,
@@ -297,7 +294,7 @@ _KERNELS = {  # short name -> the signal of a Prepared text, with the defaults a
     "special_tokens": _special,
     "whitespace": _whitespace,
     "empty_slots": _empty_slots,
-    "drift": lambda p: _foreign_window(p, 8),
+    "drift": _foreign_window,
     "foreign": _foreign_letters,
 }
 SIGNAL_NAMES = tuple(_KERNELS)
