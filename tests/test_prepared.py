@@ -40,7 +40,7 @@ def check_against_plain_python(text: str) -> None:
         assert p.distinct_ngrams(n) == len(set(grams)), n
         codes = p.codes(n)  # equal codes exactly for equal n-grams
         assert len(codes) == len(grams) and len(set(zip(codes, grams))) == len(set(codes)) == len(set(grams))
-        assert p.first_positions(n) == sorted({g: i for i, g in reversed(list(enumerate(grams)))}.values())
+        assert p.seen_before(n) == bytes(gram in grams[:i] for i, gram in enumerate(grams))
     flags = bytes(i % 2 for i in range(len(p.distinct)))
     assert p.count_where(flags) == sum(c for w, c in Counter(words).items() if flags[p.distinct.index(w)])
     keys = [c or w for w, c in zip(p.distinct, p.core)]

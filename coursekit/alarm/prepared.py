@@ -15,6 +15,8 @@ the work per word runs inside C code of the standard library:
   read back through a 16-, 32- or 64-bit ``memoryview``, so a set of n-grams is a set of ints, not of tuples;
 - consecutive equal words (stutter): XOR the sequence with itself shifted by one word; a zero byte is an equal
   pair (``equal_neighbours``).
+- which n-grams occurred before (``seen_before``, for the repeated-n-gram coverage): in a loop from its first
+  word, the first ``distinct`` n-grams are the first occurrences and nothing needs looking up.
 
 Work per *distinct* word (its core, its lexicon memberships) stays in Python: loops, the failure the gates hunt,
 have few distinct words, and prose's work is per distinct word too. The values are exactly those of the obvious
@@ -170,16 +172,23 @@ class Prepared:
             return len(bigrams)
         return len(self.ngram_set(n))
 
-    def first_positions(self, n: int) -> list[int]:
-        """Where each distinct n-gram first occurs, in increasing order."""
-        codes, out, i = self.codes(n), [], 0
+    def seen_before(self, n: int) -> bytearray:
+        """One flag per word n-gram, in order: 1 when the same n-gram occurred earlier, 0 at its first occurrence."""
+        codes, distinct = self.codes(n), len(self.ngram_set(n))
+        flags = bytearray(b"\x01") * len(codes)
+        if len(set(codes[:distinct])) == distinct:
+            # The first `distinct` n-grams are all different, so every distinct n-gram occurs first among them:
+            # a loop from its first word. Nothing to look up.
+            flags[:distinct] = bytes(distinct)
+            return flags
         # dict.fromkeys keeps the distinct n-grams in order of first appearance, so each one's first position
         # lies after the previous one's: list.index resumes there, and the scans add up to one pass in C. The
         # Python loop runs once per distinct n-gram, which a loop has few of.
+        i = 0
         for code in dict.fromkeys(codes):
             i = codes.index(code, i)
-            out.append(i)
-        return out
+            flags[i] = 0
+        return flags
 
     def equal_neighbours(self, keys: list[int]) -> int:
         """How many words equal the word before them, where two distinct words are equal when ``keys`` gives them

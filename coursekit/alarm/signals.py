@@ -25,7 +25,9 @@ whitespace first). Whisper treats a compression ratio above 2.4 as a repetition 
 
 Every function takes a ``str`` (anything else raises TypeError naming the type) and returns a float; the empty
 string and other degenerate inputs get a defined value, documented per function. tests/test_signals.py works an
-example of each by hand; benchmarks/bench_realworld.py measures their cost per sample.
+example of each by hand; benchmarks/bench_realworld.py measures their cost per sample. Each is computed from a
+``Prepared`` text (coursekit.alarm.prepared: split, its words numbered and its n-grams packed once, so the work per
+word runs in C), which ``measure_all`` and v4's ``judge`` share between all the signals and v2's four axes.
 """
 
 from __future__ import annotations
@@ -81,19 +83,14 @@ def _compression(p: _Prep) -> float:
 
 
 def _coverage(p: _Prep, n: int = 3) -> float:
-    # No Python loop per word: a flag per n-gram says "seen before"; word j is covered iff a flag sits in the n
-    # n-grams ending at j, i.e. iff the window P[j : j+n] of the flags padded with n-1 zeros on each side is not
-    # all zeros, and a run of L zeros holds L-n+1 such windows (counted by a regex, in C).
+    # No Python loop per word: a flag per n-gram says "seen before" (Prepared.seen_before); word j is covered iff
+    # a flag sits in the n n-grams ending at j, i.e. iff the window P[j : j+n] of the flags padded with n-1 zeros
+    # on each side is not all zeros, and a run of L zeros holds L-n+1 such windows (counted by a regex, in C).
     if p.n < n:
         return 0.0
-    codes = p.codes(n)
-    g = len(codes)
-    if p.distinct_ngrams(n) == g:  # the common case: no n-gram occurs twice
+    if p.distinct_ngrams(n) == p.n - n + 1:  # the common case: no n-gram occurs twice
         return 0.0
-    flags = bytearray(b"\x01") * g  # every n-gram is "seen before" but at its first position
-    for i in p.first_positions(n):
-        flags[i] = 0
-    padded = bytes(n - 1) + flags + bytes(n - 1)
+    padded = bytes(n - 1) + p.seen_before(n) + bytes(n - 1)
     runs = re.findall(b"\x00" * n + b"\x00*", padded)  # n zeros then any more: a literal prefix, found fast
     uncovered = sum(len(run) - n + 1 for run in runs)
     return (p.n - uncovered) / p.n
