@@ -29,7 +29,7 @@ from coursekit.train.gateaudit import GateAudit, gate_problem
 
 from .lesson08_trainers import EVERY, GATE, PROMPT, run_course, run_hf, run_lightning
 
-__all__ = ["GLUE", "REFERENCE_TRAINERS", "BROKEN_TRAINERS", "reference_audit", "q1", "q2", "q3", "q4"]
+__all__ = ["GLUE", "glue_snippets", "REFERENCE_TRAINERS", "BROKEN_TRAINERS", "reference_audit", "q1", "q2", "q3", "q4"]
 
 
 # --- the trainers the checks run ---------------------------------------------------------------------------------
@@ -236,6 +236,11 @@ class Alarm(transformers.TrainerCallback):
 """, "the gate's counter lives only in memory and starts from zero at each `train()`: a run resumed from a "
         "checkpoint forgets the bad samples it had already seen and halts later than it should, or never."),
 }
+
+
+def glue_snippets() -> dict[str, str]:
+    """The three snippets by letter, without what is wrong with them (the notebook prints these)."""
+    return {letter: code.strip() for letter, (_, code, _) in GLUE.items()}
 
 
 class WhatIsWrong(Problem):

@@ -30,6 +30,7 @@ from typing import Any
 import lightning as L
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast, Trainer, TrainingArguments
+from transformers.trainer_callback import PrinterCallback
 
 from coursekit.alarm.runlog import read_log
 from coursekit.integrations.hf import CoherenceCallback as HFAlarm
@@ -126,6 +127,7 @@ def run_hf(out_dir: str | Path, wire: WireHF = wire_hf) -> GateAudit:
     trainer = wire(hf_model(), hf_args(out_dir), StuckShard(), hf_tokenizer())
     if not isinstance(trainer, Trainer):
         raise TypeError(f"the wiring should return a transformers.Trainer, got {type(trainer).__name__}")
+    trainer.remove_callback(PrinterCallback)  # the loss printed every few steps: noise in a notebook
     with one_thread():
         trainer.train()
     return folder_audit("HF Trainer", out_dir, trainer.state.global_step)
