@@ -113,45 +113,26 @@ def test_sample_text_is_fixed_length_isolated_and_leaves_train_mode():
         CoherenceCallback(log_file="../other_run/samples.jsonl")
 
 
+
 def ddp_worker(rank, port, out):
     """One of two gloo ranks of a Trainer run on the CPU, with the environment torchrun would give it."""
     import os
 
+    import torch
+    from ddprun import rank_report
+
+    torch.set_num_threads(1)  # two processes on a 2-core machine: one thread each, or they spin against each other
+
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE="2",
                       LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE="2")  # fmt: skip
     trainer, alarm, result = train(out, ddp_backend="gloo")  # each rank trains on its share of the data
-    watch = alarm.alarm.watch
-    report = {"last": result.global_step, "halted": alarm.halted, "halt_step": alarm.halt_step,
-              "world": trainer.args.world_size, "scored": watch.last is not None, "log_open": watch._writer is not None,
-              "metric": result.metrics.get("coherence_halted")}  # fmt: skip
-    (out / f"rank{rank}.json").write_text(json.dumps(report))
+    rank_report(rank, out, alarm, result.global_step, trainer.args.world_size,
+                metric=result.metrics.get("coherence_halted"))  # fmt: skip
 
 
 def test_two_gloo_ranks_halt_together_and_rank_0_alone_writes(tmp_path):
-    import time
+    from ddprun import check_halted_together, run_two_ranks
 
-    import torch.multiprocessing as mp
-    from test_integrations_torch import free_port
-
-    from coursekit.alarm.gates import make_gate
-
-    ctx = mp.spawn(ddp_worker, args=(free_port(), tmp_path), nprocs=2, join=False)
-    deadline = time.monotonic() + 240
-    try:
-        while not ctx.join(timeout=2):
-            if time.monotonic() > deadline:
-                pytest.fail("the 2-process Trainer did not finish in 240 s: a rank is stuck in a collective")
-    finally:
-        for p in ctx.processes:
-            if p.is_alive():
-                p.kill()
-    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
-    assert [r["world"] for r in ranks] == [2, 2]  # a real 2-process DDP run, not two single runs
-    assert all(r["halted"] and r["metric"] is True for r in ranks)  # each rank's Trainer says it halted...
-    assert ranks[0]["last"] == ranks[1]["last"] == ranks[0]["halt_step"] == ranks[1]["halt_step"] < 60  # ...at once
-    assert [(r["scored"], r["log_open"]) for r in ranks] == [(True, True), (False, False)]  # rank 0 alone scores
-    records = read_log(tmp_path / "samples.jsonl")[0]
-    assert [r["step"] for r in records] == list(range(5, ranks[0]["last"] + 1, 5))  # each step once: one writer
-    gate = make_gate("v3")  # the callback's gate, replayed on the log: it decides the halt step
-    assert next(r["step"] for r in records if gate.observe(r["step"], r["text"]).halt) == ranks[0]["last"]
-    assert json.loads((tmp_path / "halt.json").read_text())["step"] == ranks[0]["last"]
+    ranks = run_two_ranks(ddp_worker, tmp_path)
+    check_halted_together(ranks, tmp_path, "v3", max_steps=60)  # train() uses v3 and 60 steps
+    assert [r["metric"] for r in ranks] == [True, True]  # each rank's train() result says it halted

@@ -93,6 +93,7 @@ def test_resume_halts_at_the_same_step_and_touches_no_other_run(tmp_path, collap
     assert read_log(tmp_path / "second" / "samples.jsonl")[0][0]["step"] == 15
 
 
+
 def ddp_worker(rank, port, out):
     """One of two gloo ranks of a Lightning DDP run on the CPU, started as torchrun would start it.
 
@@ -100,43 +101,21 @@ def ddp_worker(rank, port, out):
     """
     import os
 
+    from ddprun import rank_report
+
+    torch.set_num_threads(1)  # two processes on a 2-core machine: one thread each, or they spin against each other
     from lightning.pytorch.strategies import DDPStrategy
 
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), NODE_RANK="0", LOCAL_RANK=str(rank),
                       RANK=str(rank), WORLD_SIZE="2")  # fmt: skip
     trainer, alarm = fit(out, devices=2, strategy=DDPStrategy(process_group_backend="gloo"))
-    watch = alarm.alarm.watch
-    report = {"last": trainer.global_step, "halted": alarm.halted, "halt_step": alarm.halt_step,
-              "stop": trainer.should_stop, "world": trainer.world_size, "backend": trainer.strategy._process_group_backend,
-              "scored": watch.last is not None, "log_open": watch._writer is not None}  # fmt: skip
-    (out / f"rank{rank}.json").write_text(json.dumps(report))
+    rank_report(rank, out, alarm, trainer.global_step, trainer.world_size, stop=trainer.should_stop,
+                backend=trainer.strategy._process_group_backend)  # fmt: skip
 
 
 def test_two_gloo_ranks_halt_together_and_rank_0_alone_writes(tmp_path):
-    import time
+    from ddprun import check_halted_together, run_two_ranks
 
-    import torch.multiprocessing as mp
-    from test_integrations_torch import free_port
-
-    from coursekit.alarm.gates import make_gate
-
-    ctx = mp.spawn(ddp_worker, args=(free_port(), tmp_path), nprocs=2, join=False)
-    deadline = time.monotonic() + 240
-    try:
-        while not ctx.join(timeout=2):
-            if time.monotonic() > deadline:
-                pytest.fail("the 2-process Lightning run did not finish in 240 s: a rank is stuck in a collective")
-    finally:
-        for p in ctx.processes:
-            if p.is_alive():
-                p.kill()
-    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
-    assert [(r["world"], r["backend"]) for r in ranks] == [(2, "gloo"), (2, "gloo")]  # one 2-process gloo job
-    assert all(r["halted"] and r["stop"] for r in ranks)  # the broadcast verdict stopped each rank...
-    assert ranks[0]["last"] == ranks[1]["last"] == ranks[0]["halt_step"] == ranks[1]["halt_step"] < 60  # ...at once
-    assert [(r["scored"], r["log_open"]) for r in ranks] == [(True, True), (False, False)]  # rank 0 alone scores
-    records = read_log(tmp_path / "samples.jsonl")[0]
-    assert [r["step"] for r in records] == list(range(5, ranks[0]["last"] + 1, 5))  # each step once: one writer
-    gate = make_gate("v2")  # the callback's gate, replayed on the log: it decides the halt step
-    assert next(r["step"] for r in records if gate.observe(r["step"], r["text"]).halt) == ranks[0]["last"]
-    assert json.loads((tmp_path / "halt.json").read_text())["step"] == ranks[0]["last"]
+    ranks = run_two_ranks(ddp_worker, tmp_path)
+    check_halted_together(ranks, tmp_path, "v2", max_steps=60)  # fit() uses v2 and 60 steps
+    assert [(r["backend"], r["stop"]) for r in ranks] == [("gloo", True), ("gloo", True)]  # should_stop on each rank

@@ -21,7 +21,7 @@ from typing import Any
 from lightning.pytorch.callbacks import Callback
 from transformers import Trainer
 
-from coursekit.course.exercise import Incorrect, NotAttempted, Problem
+from coursekit.course.exercise import Incorrect, NotAttempted, Problem, run_learner_test
 from coursekit.course.freetext import FreeTextProblem, KeyIdea
 from coursekit.integrations.core import AlarmWarning
 from coursekit.integrations.hf import CoherenceCallback as HFAlarm
@@ -140,17 +140,6 @@ def wired_trainer(model, args, train_dataset, tokenizer):
 # --- Q2: the every-trainer test ------------------------------------------------------------------------------------
 
 
-def _verdict(test: Callable, trainers: dict[str, Callable]) -> str | None:
-    """None if the learner's test passes on ``trainers``, its assertion's message if it fails; else ``Incorrect``."""
-    try:
-        test(trainers)
-    except AssertionError as e:
-        return str(e) or "AssertionError"
-    except Exception as e:  # a test should fail by asserting, not by crashing
-        raise Incorrect(f"your test raised {type(e).__name__}: {e}") from None
-    return None
-
-
 def _cached(name: str, ran: list[str]) -> Callable[[Any], GateAudit]:
     """A trainer for the learner's test: notes that it ran, and trains only the first time (the runs are seeded)."""
 
@@ -187,7 +176,7 @@ def every_trainer_reaches_the_alarm(trainers):
             raise Incorrect(f"`every_trainer_reaches_the_alarm` should be a function, got a {type(test).__name__}.")
         ran: list[str] = []
         good = {name: _cached(name, ran) for name in REFERENCE_TRAINERS}
-        failed = _verdict(test, good)
+        failed = run_learner_test(test, good)
         if not ran:
             raise NotAttempted("your test ran none of the trainers it was given: loop over `trainers` and run each "
                                "into a fresh folder.")  # fmt: skip
@@ -198,7 +187,7 @@ def every_trainer_reaches_the_alarm(trainers):
             raise Incorrect(f"your test ran {sorted(set(ran))} but not every trainer it was given.")
         for name in BROKEN_TRAINERS:
             audit = reference_audit(name)
-            if _verdict(test, {**good, name: _cached(name, [])}) is None:
+            if run_learner_test(test, {**good, name: _cached(name, [])}) is None:
                 raise Incorrect(f"your test passes a registry that holds the {name}, whose audit says: "
                                 f"{gate_problem(audit)}. It must fail there.")  # fmt: skip
         return ("your test passes the three wired trainers and fails both broken ones: an HF Trainer whose alarm has "
