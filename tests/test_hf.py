@@ -111,3 +111,28 @@ def test_sample_text_is_fixed_length_isolated_and_leaves_train_mode():
     assert CoherenceCallback().settings["log_file"] == "samples.jsonl"
     with pytest.raises(ValueError, match="file name inside args.output_dir, not a path"):
         CoherenceCallback(log_file="../other_run/samples.jsonl")
+
+
+
+def ddp_worker(rank, port, out):
+    """One of two gloo ranks of a Trainer run on the CPU, with the environment torchrun would give it."""
+    import os
+
+    import torch
+    from ddprun import rank_report
+
+    torch.set_num_threads(1)  # two processes on a 2-core machine: one thread each, or they spin against each other
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE="2",
+                      LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE="2")  # fmt: skip
+    trainer, alarm, result = train(out, ddp_backend="gloo")  # each rank trains on its share of the data
+    rank_report(rank, out, alarm, result.global_step, trainer.args.world_size,
+                metric=result.metrics.get("coherence_halted"))  # fmt: skip
+
+
+def test_two_gloo_ranks_halt_together_and_rank_0_alone_writes(tmp_path):
+    from ddprun import check_halted_together, run_two_ranks
+
+    ranks = run_two_ranks(ddp_worker, tmp_path)
+    check_halted_together(ranks, tmp_path, "v3", max_steps=60)  # train() uses v3 and 60 steps
+    assert [r["metric"] for r in ranks] == [True, True]  # each rank's train() result says it halted

@@ -45,9 +45,9 @@ def sample(module):
     return WordTokenizer().decode(out[0, 4:].tolist())
 
 
-def fit(root, stuck=True, max_steps=60, ckpt_path=None, **kw):
-    alarm = CoherenceCallback(sample, every=5)
-    trainer = L.Trainer(max_steps=max_steps, accelerator="cpu", devices=1, callbacks=[alarm], default_root_dir=str(root),
+def fit(root, stuck=True, max_steps=60, ckpt_path=None, gate="v2", devices=1, **kw):
+    alarm = CoherenceCallback(sample, every=5, gate=gate)
+    trainer = L.Trainer(max_steps=max_steps, accelerator="cpu", devices=devices, callbacks=[alarm], default_root_dir=str(root),
                         logger=False, enable_progress_bar=False, enable_model_summary=False, **kw)  # fmt: skip
     trainer.fit(TinyGPT(), batches(stuck), ckpt_path=ckpt_path)
     return trainer, alarm
@@ -91,3 +91,31 @@ def test_resume_halts_at_the_same_step_and_touches_no_other_run(tmp_path, collap
     assert alarm.halt_step == collapsed[2].halt_step  # the counter came back with the checkpoint
     assert (first / "samples.jsonl").read_text() == before
     assert read_log(tmp_path / "second" / "samples.jsonl")[0][0]["step"] == 15
+
+
+
+def ddp_worker(rank, port, out):
+    """One of two gloo ranks of a Lightning DDP run on the CPU, started as torchrun would start it.
+
+    LOCAL_RANK in the environment tells Lightning the processes were created outside it, so it launches nothing.
+    """
+    import os
+
+    from ddprun import rank_report
+
+    torch.set_num_threads(1)  # two processes on a 2-core machine: one thread each, or they spin against each other
+    from lightning.pytorch.strategies import DDPStrategy
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), NODE_RANK="0", LOCAL_RANK=str(rank),
+                      RANK=str(rank), WORLD_SIZE="2")  # fmt: skip
+    trainer, alarm = fit(out, devices=2, strategy=DDPStrategy(process_group_backend="gloo"))
+    rank_report(rank, out, alarm, trainer.global_step, trainer.world_size, stop=trainer.should_stop,
+                backend=trainer.strategy._process_group_backend)  # fmt: skip
+
+
+def test_two_gloo_ranks_halt_together_and_rank_0_alone_writes(tmp_path):
+    from ddprun import check_halted_together, run_two_ranks
+
+    ranks = run_two_ranks(ddp_worker, tmp_path)
+    check_halted_together(ranks, tmp_path, "v2", max_steps=60)  # fit() uses v2 and 60 steps
+    assert [(r["backend"], r["stop"]) for r in ranks] == [("gloo", True), ("gloo", True)]  # should_stop on each rank

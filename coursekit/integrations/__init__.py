@@ -13,5 +13,6 @@ Layer rule (enforced by import-linter, see pyproject.toml): this layer sits betw
 ``cli > course > incident > train | backtest > integrations > alarm``. It imports the alarm, the standard library
 and torch; never ``coursekit.train``, ``backtest``, ``incident``, ``course`` or ``cli``. ``transformers`` and
 ``lightning`` are imported only inside ``coursekit.integrations.hf`` and ``coursekit.integrations.lightning``, and
-nothing else in coursekit imports those two modules, so ``import coursekit`` works without either installed.
+nothing else in coursekit imports those two modules but lesson 08's (which only its notebook, the grader and the
+tests import), so ``import coursekit`` works without either installed.
 """

@@ -24,7 +24,7 @@ the state holds no path, so the log that is rewound (records after the resumed s
 own ``args.output_dir/log_file``. A resume whose checkpoint holds no alarm state warns loudly: the counter starts
 from zero.
 
-This module imports ``transformers`` (``pip install coursekit[hf]``); nothing else in coursekit imports it.
+This module imports ``transformers`` (``pip install coursekit[hf]``); in coursekit only lesson 08 imports it too.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ rank through ``trainer.strategy.broadcast``; on a halt every rank sets ``trainer
 The gate's state is saved in Lightning's checkpoint (``state_dict``; no path in it) and restored by
 ``trainer.fit(..., ckpt_path=...)``; the log's records after the resumed step are dropped from this run's own log.
 
-This module imports ``lightning`` (``pip install coursekit[lightning]``); nothing else in coursekit imports it.
+This module imports ``lightning`` (``pip install coursekit[lightning]``); in coursekit only lesson 08 imports it too.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from coursekit.course.collapserun import halt_facts
-from coursekit.course.exercise import Incorrect, NotAttempted, Problem, as_number, close, expect_number
+from coursekit.course.exercise import (Incorrect, NotAttempted, Problem, as_number, close, expect_number,
+                                       run_learner_test)
 from coursekit.course.freetext import FreeTextProblem, KeyIdea
 from coursekit.incident.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
 from coursekit.train.gateaudit import AUDIT_EVERY, GateAudit, curriculum_problem, gate_audit, gate_problem
@@ -172,15 +173,9 @@ def _tracked(runner: Callable, ran: list[str]) -> Callable:
 
 def _verdict(test: Callable, runners: dict[str, Callable]) -> str | None:
     """None if the learner's test passes on ``runners``, its assertion's message if it fails; else ``Incorrect``."""
-    try:
-        test(runners)
-    except AssertionError as e:
-        return str(e) or "AssertionError"
-    except Exception as e:  # a test should fail by asserting, not by crashing
-        hint = (" Audit the runner itself (`runners[name]`), not its name: a runner under test need not be "
-                "registered." if "unknown runner" in str(e) else "")  # fmt: skip
-        raise Incorrect(f"your test raised {type(e).__name__}: {e}.{hint}") from None
-    return None
+    return run_learner_test(test, runners, lambda e: (
+        " Audit the runner itself (`runners[name]`), not its name: a runner under test need not be registered."
+        if "unknown runner" in str(e) else ""))  # fmt: skip
 
 
 class EveryRunnerTest(Problem):

@@ -1,0 +1,201 @@
+"""Lesson 08's three trainers, each tiny and each trained on the same stuck shard under the same gate.
+
+Lesson 05's audit (coursekit.train.gateaudit) trains a runner on a shard stuck on one token (" the" over and over),
+where every sample must be degenerate, and reads from the run's files whether the alarm saw samples and stopped
+the run at its halt. This module gives that audit two more kinds of trainer, so that one test covers all three:
+
+- the course trainer (``run_course``): lesson 05's audit itself, with the gate named explicitly;
+- a Hugging Face ``Trainer`` (``run_hf``): a random 1-layer GPT-2 whose tokenizer is the course's own BPE wrapped
+  for ``transformers`` (nothing downloaded, nothing trained for it);
+- a Lightning ``Trainer`` (``run_lightning``): the course's GPT inside a ``LightningModule``.
+
+All three sample every ``EVERY`` steps under the gate ``GATE`` and write the course's run log and ``halt.json`` in
+their folder, so ``folder_audit`` reads any of them into a ``GateAudit`` and ``gate_problem`` judges it.
+
+Layer note: this module and the lesson's reference are the only course modules that import ``transformers`` and
+``lightning`` (and coursekit's integrations for them); pyproject.toml's import contract names them as its two
+exceptions. Nothing else in coursekit imports them, so ``import coursekit`` works without either installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast, Trainer, TrainingArguments
+from transformers.trainer_callback import PrinterCallback
+
+from coursekit.alarm.runlog import read_log
+from coursekit.integrations.hf import CoherenceCallback as HFAlarm
+from coursekit.integrations.lightning import HALT_FILE
+from coursekit.integrations.lightning import CoherenceCallback as LightningAlarm
+from coursekit.train.gateaudit import AUDIT_EVERY, AUDIT_STEPS, GateAudit, audit_config, audit_data, read_audit
+from coursekit.train.model import GPT, GPTConfig
+from coursekit.train.samplepath import SAMPLES_FILE
+from coursekit.train.tokenizer import EOT
+from coursekit.train.trainer import main
+
+__all__ = ["GATE", "EVERY", "MAX_STEPS", "PROMPT", "NEW_TOKENS", "HALT_FILE", "hf_tokenizer", "hf_model", "hf_args",
+           "hf_alarm", "wire_hf", "StuckShard", "TinyLitGPT", "lit_sample", "lit_batches", "one_thread", "run_course",
+           "run_hf", "run_lightning", "folder_audit"]  # fmt: skip
+
+GATE = "v3"  # one gate for all three trainers, always named (a library's default may change)
+EVERY = AUDIT_EVERY  # a sample every 5 optimizer steps: with 5 bad in a row the earliest halt is step 25
+MAX_STEPS = AUDIT_STEPS  # a trainer that never halts trains 50 steps
+BLOCK = 32  # tokens per training example
+NEW_TOKENS = 24  # tokens per sample: 24 " the" tokens are 24 words, the unit the audit's course runs score
+PROMPT = " the the the the"  # the shard's own token: a 1-layer model trained on nothing else knows no other (as the audit prompts)
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """One torch thread for the block, as the course trainer's cpu profile runs: on a shared 2-core machine two
+    threads spin against each other and these tiny runs go 3-6 times slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+# --- Hugging Face -----------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def hf_tokenizer() -> PreTrainedTokenizerFast:
+    """The course's 8,449-token BPE (``coursekit.train.tokenizer``), wrapped for ``transformers``."""
+    with tempfile.TemporaryDirectory(prefix="coursekit-hf-") as tmp:  # through its public file format
+        audit_data()[0].save(Path(tmp) / "tokenizer.json")
+        return PreTrainedTokenizerFast(tokenizer_file=str(Path(tmp) / "tokenizer.json"), eos_token=EOT, pad_token=EOT)
+
+
+def hf_model(seed: int = 0) -> GPT2LMHeadModel:
+    """A random 1-layer, 32-wide GPT-2 over the course vocabulary (about 0.3M parameters)."""
+    torch.manual_seed(seed)
+    eot = hf_tokenizer().eos_token_id
+    config = GPT2Config(vocab_size=len(hf_tokenizer()), n_positions=64, n_embd=32, n_layer=1, n_head=2,
+                        bos_token_id=eot, eos_token_id=eot, pad_token_id=eot)  # fmt: skip
+    return GPT2LMHeadModel(config)
+
+
+class StuckShard(torch.utils.data.Dataset):
+    """``n`` examples of ``BLOCK`` tokens from the audit's stuck shard (" the" over and over)."""
+
+    def __init__(self, n: int = 64) -> None:
+        ids = audit_data()[1]["stuck_a"].tokens[:BLOCK]  # (BLOCK,): every window of the shard is the same
+        self.items = [{"input_ids": ids.clone(), "labels": ids.clone()} for _ in range(n)]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return self.items[i]
+
+
+def hf_args(out_dir: str | Path, **overrides: Any) -> TrainingArguments:
+    """Training arguments for the tiny run: CPU, constant learning rate, no checkpoint but the halt's own."""
+    settings = dict(output_dir=str(out_dir), max_steps=MAX_STEPS, per_device_train_batch_size=4, learning_rate=1e-2,
+                    lr_scheduler_type="constant", logging_steps=EVERY, save_strategy="no", report_to=[],
+                    use_cpu=True, disable_tqdm=True, seed=0)  # fmt: skip
+    return TrainingArguments(**{**settings, **overrides})
+
+
+def hf_alarm() -> HFAlarm:
+    """The HF callback as this lesson sets it: the lesson's gate and cadence, a clean prompt, 24 new tokens."""
+    return HFAlarm(every=EVERY, gate=GATE, prompts=[PROMPT], new_tokens=NEW_TOKENS, words=NEW_TOKENS)
+
+
+WireHF = Callable[[Any, Any, Any, Any], Any]  # (model, args, train_dataset, tokenizer) -> a Trainer
+
+
+def wire_hf(model: Any, args: Any, train_dataset: Any, tokenizer: Any) -> Trainer:
+    """A ``Trainer`` with the alarm: the callback in ``callbacks``, the tokenizer as ``processing_class``."""
+    return Trainer(model=model, args=args, train_dataset=train_dataset, processing_class=tokenizer,
+                   callbacks=[hf_alarm()])  # fmt: skip
+
+
+def run_hf(out_dir: str | Path, wire: WireHF = wire_hf) -> GateAudit:
+    """Build the tiny GPT-2, wire it with ``wire``, train on the stuck shard into ``out_dir``; its audit."""
+    trainer = wire(hf_model(), hf_args(out_dir), StuckShard(), hf_tokenizer())
+    if not isinstance(trainer, Trainer):
+        raise TypeError(f"the wiring should return a transformers.Trainer, got {type(trainer).__name__}")
+    trainer.remove_callback(PrinterCallback)  # the loss printed every few steps: noise in a notebook
+    with one_thread():
+        trainer.train()
+    return folder_audit("HF Trainer", out_dir, trainer.state.global_step)
+
+
+# --- Lightning --------------------------------------------------------------------------------------------------
+
+
+class TinyLitGPT(L.LightningModule):
+    """The course's GPT (1 layer, 32 wide, the course vocabulary) as a ``LightningModule``."""
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__()
+        torch.manual_seed(seed)
+        self.model = GPT(GPTConfig(vocab_size=audit_data()[0].vocab_size, block_size=BLOCK, n_layer=1, n_head=2,
+                                   n_embd=32))  # fmt: skip
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        return self.model(x, y)[1]
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.AdamW(self.model.parameters(), lr=3e-2)
+
+
+def lit_sample(module: TinyLitGPT) -> str:
+    """``NEW_TOKENS`` tokens after ``PROMPT``, decoded without it (the callback forks the random state)."""
+    tokenizer = audit_data()[0]
+    prompt = torch.tensor([tokenizer.encode(PROMPT)])  # (1, T0)
+    out = module.model.generate(prompt, NEW_TOKENS, temperature=0.8)
+    return tokenizer.decode(out[0, prompt.size(1) :].tolist())
+
+
+def lit_batches(n: int = MAX_STEPS) -> torch.utils.data.DataLoader:
+    source, g = audit_data()[1]["stuck_a"], torch.Generator().manual_seed(0)
+    return torch.utils.data.DataLoader([source.get_batch(4, BLOCK, g) for _ in range(n)], batch_size=None)
+
+
+def run_lightning(out_dir: str | Path, extra_callbacks: Sequence[Any] = (), **trainer_options: Any) -> GateAudit:
+    """The tiny GPT under ``lightning.Trainer`` with the alarm (then ``extra_callbacks``) on the stuck shard; its audit."""
+    alarm = LightningAlarm(lit_sample, every=EVERY, gate=GATE)
+    options = dict(max_steps=MAX_STEPS, accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
+                   enable_progress_bar=False, enable_model_summary=False, **trainer_options)  # fmt: skip
+    trainer = L.Trainer(callbacks=[alarm, *extra_callbacks], default_root_dir=str(out_dir), **options)
+    with one_thread():
+        trainer.fit(TinyLitGPT(), lit_batches())
+    return folder_audit("Lightning Trainer", out_dir, trainer.global_step)
+
+
+# --- the course trainer, and the audit they share -----------------------------------------------------------------
+
+
+def run_course(out_dir: str | Path, runner: str = "firehose") -> GateAudit:
+    """Lesson 05's audit of a course runner, with ``GATE`` named in the config; the run stays in ``out_dir``."""
+    cfg = audit_config(out_dir, runner)
+    cfg = dataclasses.replace(cfg, alarm=dataclasses.replace(cfg.alarm, gate=GATE))
+    tokenizer, sources = audit_data()
+    return read_audit(f"course trainer ({runner})", main(cfg, tokenizer=tokenizer, sources=sources), out_dir)
+
+
+def folder_audit(name: str, run_dir: str | Path, steps: int) -> GateAudit:
+    """A ``GateAudit`` from a run folder's ``samples.jsonl`` and the steps the trainer ran, whatever the trainer.
+
+    Every integration writes the same run log, so this is all the every-runner test needs; the exit status is 3
+    when the log holds a halting record (the status the course trainer gives a halted run), else 0.
+    """
+    log = Path(run_dir) / SAMPLES_FILE
+    records = read_log(log)[0] if log.exists() else []
+    halt = next((r["step"] for r in records if r.get("halt")), None)
+    return GateAudit(runner=name, exit_status=0 if halt is None else 3, steps=steps, samples_gated=len(records),
+                     halt_step=halt, samples_stored_elsewhere=0, last_text=records[-1]["text"] if records else "")
