@@ -31,6 +31,7 @@ import time
 import torch
 
 from coursekit.train.hardware import mfu
+from coursekit.train.trainconfig import PROFILES
 from coursekit.train.trainer import main, profile_config
 
 GOALS = {"cpu": 0.03, "cuda": 0.01}  # the alarm's share of wall time, at the profile's own cadence
@@ -128,7 +129,7 @@ def report(r: dict) -> str:
 
 def cli() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--profile", default="cpu", choices=["cpu", "rtx4090"])
+    ap.add_argument("--profile", default="cpu", choices=list(PROFILES))
     ap.add_argument("--steps", type=int, default=300, help="steps to train (300)")
     ap.add_argument("--skip", type=int, help="steps left out of the measurement (default: one sampling interval)")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], help="the profile's device by default")

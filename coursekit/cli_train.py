@@ -20,6 +20,9 @@ from coursekit.cli_options import describe_os_error, integer
 __all__ = ["add_train_parser", "cmd_train", "train_config", "EXIT_INTERRUPTED"]
 
 EXIT_INTERRUPTED = 130
+# The trainer's profiles by name, without importing torch to build the parser (tests/test_cli_train.py checks
+# this list against coursekit.train.trainconfig.PROFILES).
+PROFILE_NAMES = ["cpu", "classroom", "rtx4090"]
 _TRAIN_DEFAULTS = {"profile": "cpu", "scenario": "collapse", "runner": "firehose"}
 
 
@@ -29,7 +32,7 @@ class TrainInputError(Exception):
 
 def add_train_parser(sub: Any, handler: Any) -> None:
     p = sub.add_parser("train", help="train the firehose GPT with the coherence gate wired in (exit 3: halted)")
-    p.add_argument("--profile", choices=["cpu", "rtx4090"], help="model size and cadence (cpu)")
+    p.add_argument("--profile", choices=PROFILE_NAMES, help="model size and cadence (cpu; classroom: lesson 05's quick run)")
     p.add_argument("--scenario", choices=["collapse", "healthy"], help="with faulty sources, or clean only (collapse)")
     p.add_argument("--runner", choices=["firehose", "legacy"], help="bandit curriculum or fixed phases (firehose)")
     p.add_argument("--out", metavar="DIR", help="run directory (runs/PROFILE-SCENARIO-RUNNER)")

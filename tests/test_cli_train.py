@@ -132,3 +132,10 @@ def test_continue_after_halt_reaches_the_trainer(tmp_path, fake_train):
     (tmp_path / "config.json").write_text(json.dumps({"out_dir": str(tmp_path), "max_steps": 9}))
     main(["train", "--resume", str(tmp_path), "--continue-after-halt", "--max-steps", "20"])
     assert calls[0][0].max_steps == 20 and calls[0][1] and fake_train[1].kw == {"continue_after_halt": True}
+
+
+def test_the_profile_flag_offers_every_profile():
+    from coursekit.cli_train import PROFILE_NAMES
+    from coursekit.train.trainconfig import PROFILES
+
+    assert PROFILE_NAMES == list(PROFILES)

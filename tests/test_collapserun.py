@@ -27,11 +27,16 @@ def halted_run(tmp_path_factory):
     return run_dir
 
 
-def test_collapse_config_changes_only_the_cadence():
+def test_collapse_config_is_the_classroom_profile_and_says_what_differs_from_cpu():
     cfg = collapse_config("runs/x", runner="firehose_v2")
-    assert (cfg.profile, cfg.scenario, cfg.alarm.every, cfg.max_steps) == ("cpu", "collapse", LESSON_SAMPLE_EVERY, 600)
-    assert profile_changes(cfg) == ["out_dir: 'runs/train' -> 'runs/x'", "runner: 'firehose' -> 'firehose_v2'",
-                                    "alarm.every: 20 -> 10"]  # fmt: skip
+    assert (cfg.profile, cfg.scenario, cfg.alarm.every, cfg.max_steps) == ("classroom", "collapse", LESSON_SAMPLE_EVERY, 600)
+    assert profile_changes(cfg) == ["out_dir: 'runs/train' -> 'runs/x'", "runner: 'firehose' -> 'firehose_v2'"]
+    # Against cpu: the folder and runner, then the classroom profile's four knobs (trainconfig.PROFILES).
+    assert profile_changes(cfg, base="cpu") == [
+        "out_dir: 'runs/train' -> 'runs/x'", "runner: 'firehose' -> 'firehose_v2'", "batch_size: 8 -> 4",
+        "alarm.every: 20 -> 10", "bandit.min_stint: 7 -> 5", "bandit.max_stint: 42 -> 30",
+        "bandit.temperature: 0.5 -> 0.25"]  # fmt: skip
+    assert (cfg.model, cfg.lr, cfg.threads) == (profile_config("cpu").model, profile_config("cpu").lr, 1)
     assert profile_changes(profile_config("cpu")) == []
     assert profile_changes(profile_config("rtx4090", max_steps=10)) == ["max_steps: 200000 -> 10"]
 

@@ -42,7 +42,7 @@ def test_round_trip_through_json():
 
 
 def test_bad_configs_are_named():
-    with pytest.raises(ValueError, match="unknown profile 'tpu'; expected one of cpu, rtx4090"):
+    with pytest.raises(ValueError, match="unknown profile 'tpu'; expected one of cpu, classroom, rtx4090"):
         profile_config("tpu")
     with pytest.raises(ValueError, match=r"unknown TrainConfig fields \['max_step'\]"):
         profile_config("cpu", max_step=3)

@@ -2,13 +2,14 @@
 
     run_dir = fresh_run_dir("runs/05_collapse")                       # emptied of an earlier run's files
     cfg = collapse_config(run_dir, runner=runner_for_the_collapse("firehose_v2"))
-    profile_changes(cfg)     # ["out_dir: ...", "runner: 'firehose' -> 'firehose_v2'", "alarm.every: 20 -> 10"]
+    profile_changes(cfg, base="cpu")   # what the classroom profile changes from cpu, plus the folder and runner
     status = coursekit.train.trainer.main(cfg)                               # 3: halted by the gate
     halt_facts(run_dir)      # the halt step, the last five totals, the loss EMA then and its share of ln(V)
 
-The run is the ``cpu`` profile's collapse scenario with one change: a sample every ``LESSON_SAMPLE_EVERY`` steps
-instead of 20, so the live picture gets twice the samples and the gate's five in a row takes 50 steps of
-confirmed collapse instead of 100. ``profile_changes`` lists every difference, so the notebook can print it.
+The run is the ``classroom`` profile's collapse scenario: the ``cpu`` profile's model and data, made quick enough
+for a lesson (a batch of 4, a greedier bandit with shorter stints, a sample every ``LESSON_SAMPLE_EVERY`` steps;
+coursekit/train/trainconfig.py says why each). ``profile_changes`` lists every difference from ``cpu``, so the
+notebook can print it, and ``coursekit train --profile classroom --scenario collapse`` trains the same run.
 """
 
 from __future__ import annotations
@@ -31,23 +32,24 @@ from coursekit.train.samplepath import SAMPLES_FILE
 from coursekit.train.trainer import (
     CONFIG_FILE,
     HALT_FILE,
+    PROFILES,
     SUMMARY_FILE,
     TrainConfig,
     profile_config,
 )
 
-__all__ = ["LESSON_SAMPLE_EVERY", "collapse_config", "profile_changes", "fresh_run_dir", "runner_for_the_collapse",
+__all__ = ["LESSON_PROFILE", "LESSON_SAMPLE_EVERY", "collapse_config", "profile_changes", "fresh_run_dir", "runner_for_the_collapse",
            "halt_facts"]  # fmt: skip
 
-LESSON_SAMPLE_EVERY = 10  # the lesson's collapse run samples every 10 steps (the cpu profile: 20; v2: 100)
+LESSON_PROFILE = "classroom"  # the profile of the lesson's collapse run
+LESSON_SAMPLE_EVERY = PROFILES[LESSON_PROFILE]["alarm"]["every"]  # its cadence (the cpu profile: 20; v2: 100)
 # What fresh_run_dir may delete: v1's log, and every file a run writes (runfiles.written_by_a_run).
 RUN_FILES = {CONFIG_FILE, SAMPLES_FILE, HALT_FILE, SUMMARY_FILE, CKPT_FILE, V1_LOG}
 
 
 def collapse_config(run_dir: str | Path, runner: str = "firehose") -> TrainConfig:
-    """The lesson's collapse run: the cpu profile, sampling every ``LESSON_SAMPLE_EVERY`` steps, into ``run_dir``."""
-    return profile_config("cpu", scenario="collapse", runner=runner, out_dir=str(run_dir),
-                          alarm={"every": LESSON_SAMPLE_EVERY})  # fmt: skip
+    """The lesson's collapse run: the classroom profile's collapse scenario, trained by ``runner`` into ``run_dir``."""
+    return profile_config(LESSON_PROFILE, scenario="collapse", runner=runner, out_dir=str(run_dir))
 
 
 def _flat(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -57,10 +59,13 @@ def _flat(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def profile_changes(cfg: TrainConfig) -> list[str]:
-    """Each setting of ``cfg`` that differs from its profile's, as "name: profile value -> this value"."""
-    base, mine = (_flat(json.loads(json.dumps(dataclasses.asdict(c)))) for c in (profile_config(cfg.profile), cfg))
-    return [f"{k}: {base.get(k)!r} -> {v!r}" for k, v in mine.items() if base.get(k) != v]
+def profile_changes(cfg: TrainConfig, base: str | None = None) -> list[str]:
+    """Each setting of ``cfg`` that differs from profile ``base``'s (default: its own profile's), as "name: profile
+    value -> this value"; the profile's name itself is not a setting."""
+    ref = profile_config(base or cfg.profile)
+    old, mine = (_flat(json.loads(json.dumps(dataclasses.asdict(c)))) for c in (ref, cfg))
+    old.pop("profile"), mine.pop("profile")
+    return [f"{k}: {old.get(k)!r} -> {v!r}" for k, v in mine.items() if old.get(k) != v]
 
 
 def fresh_run_dir(path: str | Path) -> Path:

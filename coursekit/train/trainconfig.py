@@ -5,7 +5,8 @@ A profile is a set of overrides of TrainConfig's defaults; ``profile_config`` me
     cfg = profile_config("cpu", scenario="healthy", max_steps=300, alarm={"every": 10})
 
 ``cpu`` is sized for a learner's laptop: the collapse scenario is halted by the gate within its 600 steps, in
-minutes on two cores (``summary.json`` records each run's wall time). ``rtx4090`` is ANDREA-scale: about 120M parameters, 8,449 tokens, v2's cadence of a sample every 100
+minutes on two cores (``summary.json`` records each run's wall time); ``classroom`` is cpu made quicker for lesson
+05's live run (a smaller batch, a greedier bandit, a sample every 10 steps). ``rtx4090`` is ANDREA-scale: about 120M parameters, 8,449 tokens, v2's cadence of a sample every 100
 steps, bf16 autocast and torch.compile, within an RTX 4090's 24 GB.
 """
 
@@ -90,6 +91,17 @@ PROFILES: dict[str, dict[str, Any]] = {
         batch_size=8, lr=1e-2, max_steps=600, warmup_steps=20, ckpt_every=100, threads=1,
         alarm=dict(every=20, prompt_tokens=16, new_tokens=64),
     ),
+    # The cpu profile made quick enough for a lesson (lesson 05's live run): halted by the gate in about half a
+    # minute of training on two cores instead of several. A smaller batch (4, not 8) halves the cost of a step; a
+    # greedier bandit (temperature 0.25, not 0.5) with shorter stints (5-30 steps, not v1's 7-42) finds and keeps
+    # the stuck shard sooner, the "stronger pull" of the faulty source; a sample every 10 steps (not 20) lets the
+    # gate's five in a row confirm the collapse in 50 steps. The model and the data are cpu's.
+    "classroom": dict(
+        model=dict(block_size=96, n_layer=2, n_head=4, n_embd=128),
+        batch_size=4, lr=1e-2, max_steps=600, warmup_steps=20, ckpt_every=100, threads=1,
+        bandit=dict(temperature=0.25, min_stint=5, max_stint=30),
+        alarm=dict(every=10, prompt_tokens=16, new_tokens=64),
+    ),
     # ANDREA-scale: about 120M parameters, 8,449 tokens, v2's cadence, bf16 and torch.compile, within 24 GB.
     "rtx4090": dict(
         model=dict(block_size=1024, n_layer=16, n_head=12, n_embd=768),
@@ -101,7 +113,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 
 def profile_config(name: str, **overrides: Any) -> TrainConfig:
-    """The config of profile ``name`` ("cpu" or "rtx4090") with ``overrides`` on top (dicts for model/alarm/bandit)."""
+    """The config of profile ``name`` ("cpu", "classroom" or "rtx4090") with ``overrides`` on top (dicts for model/alarm/bandit)."""
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r}; expected one of {', '.join(PROFILES)}")
     merged: dict[str, Any] = dataclasses.asdict(TrainConfig())

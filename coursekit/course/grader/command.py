@@ -14,13 +14,16 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from .runner import CELL_TIMEOUT_S
+
 __all__ = ["add_parser", "run", "Progress"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="grade a class: learner x exercise verdicts for a folder of learner notebooks")
     p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of them (one sub-folder per learner)")
-    p.add_argument("--cell-timeout", type=float, default=60, metavar="S", help="seconds a cell may run (60)")
+    p.add_argument("--cell-timeout", type=float, default=CELL_TIMEOUT_S, metavar="S",
+                   help=f"seconds a cell may run ({CELL_TIMEOUT_S:g})")
     p.add_argument("--notebook-timeout", type=float, default=300, metavar="S", help="seconds a notebook may run (300)")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (1); one kernel each")
     p.add_argument("--csv", metavar="FILE", help="also write one row per learner x exercise as CSV")

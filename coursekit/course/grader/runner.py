@@ -29,16 +29,19 @@ from .discovery import Submission, collect, lesson_of, problems_of, UnknownLesso
 from .judge import ERROR, TIMED_OUT, VERDICTS
 from .report import GradeReport, Verdict
 
-__all__ = ["GradeOptions", "grade", "grade_notebook", "confinement_note"]
+__all__ = ["CELL_TIMEOUT_S", "GradeOptions", "grade", "grade_notebook", "confinement_note"]
 
 MARGIN_S = 30  # kernel start and shut-down, on top of the notebook's own limits
+# Seconds one cell may run: lesson 05 trains a model in one cell (about 50 s on a 2-core machine), and a grading
+# server may be slower or busier than a laptop.
+CELL_TIMEOUT_S = 180.0
 
 
 @dataclass(frozen=True)
 class GradeOptions:
     """How a class is graded; ``check()`` says what is wrong with a value (``ValueError``)."""
 
-    cell_timeout: float = 60
+    cell_timeout: float = CELL_TIMEOUT_S
     notebook_timeout: float = 300
     jobs: int = 1
     limits: Limits = field(default_factory=Limits)
@@ -191,7 +194,7 @@ def _hidden(subs: list[Submission]) -> list[Path]:
     return sorted(out)
 
 
-def grade(paths: Iterable[str | os.PathLike], cell_timeout: float = 60, notebook_timeout: float = 300, jobs: int = 1,
+def grade(paths: Iterable[str | os.PathLike], cell_timeout: float = CELL_TIMEOUT_S, notebook_timeout: float = 300, jobs: int = 1,
           progress: Callable[[int, int, str, float], None] | None = None, limits: Limits | None = None) -> GradeReport:  # fmt: skip
     """Grade every notebook under ``paths``, ``jobs`` at a time; one bad notebook never stops the run.
 

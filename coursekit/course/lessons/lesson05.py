@@ -211,10 +211,12 @@ def every_runner_reaches_the_gate(runners):
         if failed is not None:
             raise Incorrect(f"your test fails on coursekit's own runners, which do reach the gate and stop at its "
                             f"halt (it said: {failed}).")  # fmt: skip
-        if _verdict(test, {**good, "v1_firehose": v1_firehose}) is None:
+        # Each broken runner comes first, so a right test fails at its first audit instead of auditing the good ones
+        # again (the audits are most of this check's time).
+        if _verdict(test, {"v1_firehose": v1_firehose, **good}) is None:
             raise Incorrect("your test passes a registry that holds v1's firehose, whose samples never reach the "
                             "gate: it must fail there.")  # fmt: skip
-        if _verdict(test, {**good, "firehose_ignoring_halt": firehose_ignoring_halt}) is None:
+        if _verdict(test, {"firehose_ignoring_halt": firehose_ignoring_halt, **good}) is None:
             raise Incorrect("your test passes a runner that calls the sample path but ignores its verdict, and so "
                             "trains on after the gate says halt (its exit status is still 3): check where it stopped.")
         return ("your test passes coursekit's runners and fails both broken ones: v1's, whose samples never reach the "
