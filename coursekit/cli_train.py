@@ -15,6 +15,7 @@ import argparse
 import sys
 from typing import Any
 
+from coursekit.alarm.gates import GATES
 from coursekit.cli_options import describe_os_error, integer
 
 __all__ = ["add_train_parser", "cmd_train", "train_config", "EXIT_INTERRUPTED"]
@@ -43,6 +44,8 @@ def add_train_parser(sub: Any, handler: Any) -> None:
     p.add_argument("--seed", type=integer(low=0), help="seed for init, data, curriculum and sampling (0)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (auto: cuda if available)")
     p.add_argument("--sample-every", type=integer(low=1), metavar="N", help="steps between gated samples (cpu 20, rtx4090 100)")
+    p.add_argument("--gate", choices=list(GATES), help="the gate that judges the samples (v2, as the course teaches it; "
+                   "v4 is the one to use on your own runs)")
     p.add_argument("--extra-file", action="append", metavar="TXT", help="your own text file as one more clean source")
     p.set_defaults(func=handler)
 
@@ -60,7 +63,7 @@ def train_config(args: argparse.Namespace):
     if args.resume is None and args.continue_after_halt:
         raise TrainInputError("--continue-after-halt goes with --resume DIR (a fresh run has no halt to pass)")
     if args.resume is not None:
-        fixed = [f"--{k.replace('_', '-')}" for k in (*_TRAIN_DEFAULTS, "out", "seed", "sample_every", "extra_file")
+        fixed = [f"--{k.replace('_', '-')}" for k in (*_TRAIN_DEFAULTS, "out", "seed", "sample_every", "gate", "extra_file")
                  if getattr(args, k) not in (None, [])]  # fmt: skip
         if fixed:
             raise TrainInputError(f"--resume continues a run as it was configured; {', '.join(fixed)} cannot "
@@ -78,8 +81,9 @@ def train_config(args: argparse.Namespace):
             raise TrainInputError(f"cannot resume {args.resume}: {path}: {e}") from None
     chosen = {k: getattr(args, k) or default for k, default in _TRAIN_DEFAULTS.items()}
     out = args.out or f"runs/{chosen['profile']}-{chosen['scenario']}-{chosen['runner']}"
-    if args.sample_every is not None:
-        overrides["alarm"] = {"every": args.sample_every}
+    alarm = {k: v for k, v in (("every", args.sample_every), ("gate", args.gate)) if v is not None}
+    if alarm:
+        overrides["alarm"] = alarm
     if args.extra_file:
         overrides["extra_files"] = tuple(args.extra_file)
     return profile_config(chosen["profile"], scenario=chosen["scenario"], runner=chosen["runner"], out_dir=out,

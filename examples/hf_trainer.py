@@ -7,7 +7,7 @@ from coursekit.integrations.hf import CoherenceCallback
 
 
 def train(model, tokenizer, data, out_dir="runs/hf"):
-    alarm = CoherenceCallback(every=100, gate="v3", prompts=["The history of", "In this paper we"])
+    alarm = CoherenceCallback(every=100, gate="v4", prompts=["The history of", "In this paper we"])
     args = TrainingArguments(output_dir=out_dir, max_steps=10_000, save_steps=500)
     trainer = Trainer(model=model, args=args, train_dataset=data, processing_class=tokenizer, callbacks=[alarm])
     result = trainer.train()  # resume: trainer.train(resume_from_checkpoint=True) keeps the gate's counter

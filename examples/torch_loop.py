@@ -4,7 +4,7 @@ from coursekit.integrations.torch import Alarm
 
 def train(model, optimizer, batches, my_sample, log_file="runs/torch/samples.jsonl"):
     # my_sample(model) -> str: a fixed-length continuation of a fixed clean prompt
-    alarm = Alarm(gate="v3", every=100, sample_fn=my_sample, log_file=log_file)
+    alarm = Alarm(gate="v4", every=100, sample_fn=my_sample, log_file=log_file)
     for step, (x, y) in enumerate(batches, start=1):
         loss = model(x, y)
         loss.backward()

@@ -27,12 +27,13 @@ def fake_train(monkeypatch):
 def test_flags_become_the_config_and_the_status_passes_through(tmp_path, fake_train):
     calls, _ = fake_train
     args = ["train", "--profile", "rtx4090", "--scenario", "healthy", "--runner", "legacy", "--out", str(tmp_path),
-            "--max-steps", "50", "--seed", "3", "--device", "cpu", "--sample-every", "7", "--extra-file", "a.txt"]
+            "--max-steps", "50", "--seed", "3", "--device", "cpu", "--sample-every", "7", "--gate", "v4", "--extra-file", "a.txt"]
     assert main(args) == 3  # halted by the gate
     (cfg, resume), = calls
     assert not resume
     assert (cfg.profile, cfg.scenario, cfg.runner, cfg.out_dir) == ("rtx4090", "healthy", "legacy", str(tmp_path))
     assert (cfg.max_steps, cfg.seed, cfg.device, cfg.alarm.every, cfg.extra_files) == (50, 3, "cpu", 7, ("a.txt",))
+    assert cfg.alarm.gate == "v4"
     assert cfg.compile and cfg.model.n_layer == 16  # the rest is the profile's
 
 
@@ -41,6 +42,7 @@ def test_defaults(fake_train):
     main(["train"])
     cfg = calls[0][0]
     assert (cfg.profile, cfg.scenario, cfg.runner, cfg.out_dir) == ("cpu", "collapse", "firehose", "runs/cpu-collapse-firehose")
+    assert cfg.alarm.gate == "v2"  # the course's trainer keeps the gate the course teaches unless told
 
 
 def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
@@ -55,6 +57,8 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
 def test_resume_takes_only_max_steps_and_device(tmp_path, capsys):
     assert main(["train", "--resume", str(tmp_path), "--scenario", "healthy", "--seed", "1"]) == EXIT_BAD_INPUT
     assert "--scenario, --seed cannot change" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path), "--gate", "v4"]) == EXIT_BAD_INPUT
+    assert "--gate cannot change" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path / "nothing")]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert "cannot resume" in err and "nothing/config.json is unreadable" in err
