@@ -219,6 +219,8 @@ def test_free_text_is_never_failed_or_passed_on_keywords():
     # with the words, the outcome is the same pass, without the nudge
     with_words = q.grade(answer="The sky is blue today.")
     assert with_words.passed and "does not seem" not in with_words.message
+    # a pass is shown as "Recorded", never "Correct": the check did not judge the argument
+    assert str(with_words).startswith("✓ Toy · Q2: Recorded.") and "Correct" not in with_words._repr_html_()
 
 
 def test_free_text_model_answer_passes_and_is_shown(capsys):

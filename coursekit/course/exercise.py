@@ -116,6 +116,7 @@ class Outcome:
     problem: str  # the exercise's label, e.g. "Lesson 01 · Q2"
     status: str  # CORRECT, INCORRECT, NOT_ATTEMPTED or ERROR
     message: str  # what to do next (never the answer itself)
+    heading: str | None = None  # shown instead of the status's own ("Correct" ...), e.g. "Recorded" for free text
 
     @property
     def passed(self) -> bool:
@@ -127,13 +128,14 @@ class Outcome:
 
     def __str__(self) -> str:
         symbol, heading, _, _ = _STYLE[self.status]
-        return f"{symbol} {self.problem}: {heading}. {self._sentence}".rstrip()
+        return f"{symbol} {self.problem}: {self.heading or heading}. {self._sentence}".rstrip()
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's text/plain: the same as print()
         printer.text(str(self))
 
     def _repr_html_(self) -> str:
         symbol, heading, border, background = _STYLE[self.status]
+        heading = self.heading or heading
         return (
             f'<div style="border-left:4px solid {border};background:{background};color:#1b1b1b;'
             'padding:6px 10px;margin:4px 0">'
@@ -272,6 +274,7 @@ class Problem:
     label: str = "Exercise"  # shown in feedback, e.g. "Lesson 01 · Q2"
     names: tuple[str, ...] = ()  # the notebook variables (or functions) the learner defines
     hints: tuple[str, ...] = ()  # from a gentle nudge to nearly the answer
+    passed_heading: str | None = None  # what a passed check is called, if not "Correct" (free text: "Recorded")
     collects_answer = False  # True: the grade log carries the learner's `answer` text for the instructor
     solution_code: str = ""  # the solved notebook's answer: defines every name in ``names`` (tests run it)
     context_code: str = ""  # what the notebook has defined by then that solution_code uses (tests run it first)
@@ -302,7 +305,7 @@ class Problem:
             return Outcome(self.label, NOT_ATTEMPTED, str(e))
         except Exception as e:  # an answer the check did not foresee: this exercise's error, never a crash
             return Outcome(self.label, ERROR, f"the check raised {type(e).__name__} on this answer: {e}"[:500])
-        return Outcome(self.label, CORRECT, str(message or ""))
+        return Outcome(self.label, CORRECT, str(message or ""), heading=self.passed_heading)
 
     def check(self, namespace: Mapping[str, Any] | None = None) -> None:
         """Check the learner's answer, read from ``namespace`` (default: the calling notebook's globals).

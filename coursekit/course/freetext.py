@@ -51,6 +51,7 @@ class FreeTextProblem(Problem):
 
     names = ("answer",)
     collects_answer = True
+    passed_heading = "Recorded"  # a real attempt, not a right answer: no check can judge an argument
     min_sentences = 2  # the length the prompt asks for, in sentences (advice; see ``evaluate`` for the bounds)
     max_sentences = 3
     min_words = 12  # fewer words than this is not yet an explanation
@@ -72,7 +73,7 @@ class FreeTextProblem(Problem):
 
     def feedback(self, answer: str) -> str:
         """What a real attempt gets: advice on the key ideas, and the model answer to compare with."""
-        parts = ["recorded: your instructor reads it (`coursekit grade` collects the answers)."]
+        parts = ["your instructor reads it (`coursekit grade` collects the answers)."]
         if self.ideas:
             parts.append("Advice, not a grade: a strong answer usually covers "
                          + "; ".join(idea.label for idea in self.ideas) + ".")

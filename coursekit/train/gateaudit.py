@@ -71,9 +71,12 @@ class GateAudit:
     curriculum: str | None = None  # the type of the curriculum the runner attached (run.attach); None: none
     curriculum_told: int | None = None  # steps the curriculum was told about (its record() calls), if it counts them
     curriculum_chose: tuple[tuple[str, int], ...] | None = None  # steps per source it chose and was told about
+    status_from_log: bool = False  # True: a trainer with no exit status; ``exit_status`` was read off the log
 
     def __str__(self) -> str:
-        head = f"{self.runner}: trained {self.steps} steps, exit status {self.exit_status}; "
+        status = (("a halt recorded in its log" if self.exit_status == 3 else "no halt in its log")
+                  if self.status_from_log else f"exit status {self.exit_status}")
+        head = f"{self.runner}: trained {self.steps} steps, {status}; "
         if self.samples_gated == 0:
             gate = "the gate saw no sample"
         elif self.halt_step is None:

@@ -94,8 +94,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     # The cpu profile made quick enough for a lesson (lesson 05's live run): halted by the gate in about half a
     # minute of training on two cores instead of several. A smaller batch (4, not 8) halves the cost of a step; a
     # greedier bandit (temperature 0.25, not 0.5) with shorter stints (5-30 steps, not v1's 7-42) finds and keeps
-    # the stuck shard sooner, the "stronger pull" of the faulty source; a sample every 10 steps (not 20) lets the
-    # gate's five in a row confirm the collapse in 50 steps. The model and the data are cpu's.
+    # the stuck shard sooner, the "stronger pull" of the faulty source; a sample every 10 steps (not 20) means the
+    # gate's five bad samples in a row span 40 steps from the first, not 80. The model and the data are cpu's.
     "classroom": dict(
         model=dict(block_size=96, n_layer=2, n_head=4, n_embd=128),
         batch_size=4, lr=1e-2, max_steps=600, warmup_steps=20, ckpt_every=100, threads=1,

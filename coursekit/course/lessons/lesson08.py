@@ -16,6 +16,7 @@ import functools
 import tempfile
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lightning.pytorch.callbacks import Callback
@@ -122,12 +123,15 @@ def wired_trainer(model, args, train_dataset, tokenizer):
                 raise Incorrect(f"training with your Trainer raised {type(e).__name__}: {e}") from None
             lost = [str(x.message) for x in w if issubclass(x.category, AlarmWarning)]
         want = reference_audit("HF Trainer")
+        why = f" The alarm warned: {lost[0][:200]}" if lost else ""
+        if lost and "IndexError" in lost[0]:  # the tiny GPT-2 has 64 positions; the callback's default is 64 new tokens
+            why += " (the prompt and `new_tokens` together must fit the model's 64 positions: pass `new_tokens=NEW_TOKENS`)"
         if audit.samples_gated == 0:
-            why = f" The alarm warned: {lost[0][:200]}" if lost else ""
             raise Incorrect(f"your Trainer trained {audit.steps} steps and no sample reached the gate.{why}")
         problem = gate_problem(audit)
         if problem is not None:
-            raise Incorrect(f"{problem}; with the lesson's settings the gate halts this run at step {want.halt_step}.")
+            raise Incorrect(f"{problem}; with the lesson's settings the gate halts this run at step "
+                            f"{want.halt_step}.{why}")  # fmt: skip
         if (audit.halt_step, audit.samples_gated) != (want.halt_step, want.samples_gated):
             raise Incorrect(f"your run halted at step {audit.halt_step} after {audit.samples_gated} samples; with the "
                             f"lesson's settings (every {EVERY}, gate {GATE!r}) it halts at step {want.halt_step} after "
@@ -140,11 +144,20 @@ def wired_trainer(model, args, train_dataset, tokenizer):
 # --- Q2: the every-trainer test ------------------------------------------------------------------------------------
 
 
-def _cached(name: str, ran: list[str]) -> Callable[[Any], GateAudit]:
-    """A trainer for the learner's test: notes that it ran, and trains only the first time (the runs are seeded)."""
+def _cached(name: str, ran: list[str], folders: set[str] | None = None) -> Callable[[Any], GateAudit]:
+    """A trainer for the learner's test: notes that it ran, and trains only the first time (the runs are seeded).
+
+    Like a real trainer's, its folder must be fresh: an existing, empty folder not given to another trainer (a
+    stale ``samples.jsonl`` from another run could make an unwired trainer look wired).
+    """
+    folders = set() if folders is None else folders
 
     def run(out_dir: Any) -> GateAudit:
         ran.append(name)
+        folder = Path(out_dir)
+        if not folder.is_dir() or any(folder.iterdir()) or str(folder.resolve()) in folders:
+            raise ValueError(f"each trainer needs a fresh, empty folder of its own; {name!r} got {str(out_dir)!r}")
+        folders.add(str(folder.resolve()))
         return reference_audit(name)
 
     run.__name__ = name
@@ -175,7 +188,8 @@ def every_trainer_reaches_the_alarm(trainers):
         if not callable(test):
             raise Incorrect(f"`every_trainer_reaches_the_alarm` should be a function, got a {type(test).__name__}.")
         ran: list[str] = []
-        good = {name: _cached(name, ran) for name in REFERENCE_TRAINERS}
+        folders: set[str] = set()
+        good = {name: _cached(name, ran, folders) for name in REFERENCE_TRAINERS}
         failed = run_learner_test(test, good)
         if not ran:
             raise NotAttempted("your test ran none of the trainers it was given: loop over `trainers` and run each "
@@ -187,9 +201,14 @@ def every_trainer_reaches_the_alarm(trainers):
             raise Incorrect(f"your test ran {sorted(set(ran))} but not every trainer it was given.")
         for name in BROKEN_TRAINERS:
             audit = reference_audit(name)
-            if run_learner_test(test, {**good, name: _cached(name, [])}) is None:
+            folders.clear()
+            failed = run_learner_test(test, {**good, name: _cached(name, [], folders)})
+            if failed is None:
                 raise Incorrect(f"your test passes a registry that holds the {name}, whose audit says: "
                                 f"{gate_problem(audit)}. It must fail there.")  # fmt: skip
+            if name not in failed:
+                raise Incorrect(f"your test fails on the {name}, as it should, but its message ({failed[:120]!r}) does "
+                                "not name the trainer: put the name in the assertion's message.")  # fmt: skip
         return ("your test passes the three wired trainers and fails both broken ones: an HF Trainer whose alarm has "
                 "no tokenizer (every sample lost, with a warning, and training goes on) and a Lightning run where "
                 "another callback clears the stop. Every trainer writes the same run log, so one test covers them all.")
@@ -201,14 +220,17 @@ def every_trainer_reaches_the_alarm(trainers):
 GLUE: dict[str, tuple[str, str, str]] = {
     "A": ("counts_a_step_twice", """
 class Alarm(lightning.pytorch.callbacks.Callback):          # trainer built with accumulate_grad_batches=4
+    # (gate: a module-level CoherenceGate, saved in every checkpoint and restored on resume)
     def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
         step = trainer.global_step                           # optimizer steps: the same for 4 batches in a row
         if step % 100 == 0 and gate.observe(step, sample(module)).halt:
             trainer.should_stop = True
 """, "with gradient accumulation `global_step` stays the same for several batches, so one optimizer step is "
-        "sampled several times: the gate sees the same step again (v2's gate raises on it and kills the run)."),
+        "sampled several times: the gate sees the same step again (coursekit's gates raise on a repeated step, "
+        "which kills the run)."),
     "B": ("hangs_under_fsdp", """
 class Alarm(transformers.TrainerCallback):                  # the model is wrapped in FSDP on 8 GPUs
+    # (gate: a module-level CoherenceGate, saved in every checkpoint and restored on resume)
     def on_step_end(self, args, state, control, model=None, **kw):
         if state.global_step % 100 == 0 and state.is_world_process_zero:
             text = sample_text(model, tokenizer, "The")      # rank 0 alone runs the forward passes
@@ -253,8 +275,9 @@ class WhatIsWrong(Problem):
         for failure, given in answers.items():
             letter = given.strip().strip("'\"").upper()
             actual, _, why = GLUE[letter]
-            if actual != failure:
-                raise Incorrect(f"`{failure}` is not snippet {letter}: {why}")
+            if actual != failure:  # say no more than that: the failure itself would settle the other two
+                raise Incorrect(f"`{failure}` is not snippet {letter}: look again at what the trainer does around "
+                                f"snippet {letter} (the hints list what to ask of each).")
         return ("each one is a rule `coursekit.integrations` keeps for you: each optimizer step sampled once (a "
                 "repeated step is skipped with a warning), every rank in generation when the weights are sharded, "
                 "and the gate's state saved in the checkpoint and restored on resume.")
@@ -268,19 +291,23 @@ class ShardedPattern(FreeTextProblem):
     min_sentences, max_sentences = 2, 4
     ideas = (
         KeyIdea("why every rank must run the generation (sharded weights, collectives in each forward pass)", (
-            r"shard", r"gather", r"collective", r"every rank", r"all ranks", r"each rank", r"hang", r"deadlock",
+            r"shard", r"gather", r"collective", r"every (?:rank|gpu|process)", r"all (?:the )?(?:ranks|gpus|processes)",
+            r"each (?:rank|gpu|process)", r"hang", r"deadlock", r"wait",
         )),
         KeyIdea("why one rank alone scores and writes", (
-            r"rank 0", r"one rank", r"main process", r"once", r"duplicat", r"one (?:log|writer)",
+            r"rank 0", r"rank zero", r"one rank", r"main (?:process|rank|gpu)", r"first (?:rank|gpu|process)", r"once",
+            r"duplicat", r"one (?:log|writer)",
         )),
         KeyIdea("how every rank learns the verdict (a broadcast, so all stop at the same step)", (
-            r"broadcast", r"share", r"same step", r"together", r"every rank stops", r"all stop",
+            r"broadcast", r"shares? (?:the|its) (?:verdict|decision)", r"same step", r"together", r"same time",
+            r"every rank stops", r"all stop", r"tells? (?:the )?others", r"sends?",
         )),
     )  # fmt: skip
     model_answer = (
         "Under FSDP or ZeRO-3 each rank holds only a shard of the weights, and every forward pass gathers the "
         "missing shards from all ranks, so a sample can only be generated if every rank runs the same generation "
-        "with the same prompt and seed; a rank that skips it leaves the others waiting forever. The text is the "
+        "(the same prompt, the same number of tokens, the same random draws); a rank that skips it leaves the "
+        "others waiting forever. The text is the "
         "same on every rank, so rank 0 alone scores it and writes the log, and then broadcasts the gate's verdict, "
         "so every rank leaves the training loop at the same step and none is left waiting in a collective."
     )

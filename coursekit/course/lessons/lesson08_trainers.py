@@ -22,7 +22,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import logging
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ import lightning as L
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast, Trainer, TrainingArguments
 from transformers.trainer_callback import PrinterCallback
+from transformers.utils import logging as hf_logging
 
 from coursekit.alarm.runlog import read_log
 from coursekit.integrations.hf import CoherenceCallback as HFAlarm
@@ -64,6 +67,28 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def quiet_frameworks() -> Iterator[None]:
+    """Lightning's and transformers' notices (accelerators found, tips, deprecations) kept out of the notebook for the
+    block: the lesson reads the alarm's output. The alarm's own warnings (AlarmWarning) still show."""
+    loggers = [logging.getLogger(name) for name in ("lightning.pytorch", "lightning.fabric", "transformers")]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.ERROR)
+    bars = hf_logging.is_progress_bar_enabled()  # "Writing model shards" when the halted run is saved
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"(lightning|transformers)\.")
+            yield
+    finally:
+        for log, level in zip(loggers, levels):
+            log.setLevel(level)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 # --- Hugging Face -----------------------------------------------------------------------------------------------
@@ -124,11 +149,12 @@ def wire_hf(model: Any, args: Any, train_dataset: Any, tokenizer: Any) -> Traine
 
 def run_hf(out_dir: str | Path, wire: WireHF = wire_hf) -> GateAudit:
     """Build the tiny GPT-2, wire it with ``wire``, train on the stuck shard into ``out_dir``; its audit."""
-    trainer = wire(hf_model(), hf_args(out_dir), StuckShard(), hf_tokenizer())
+    with quiet_frameworks():
+        trainer = wire(hf_model(), hf_args(out_dir), StuckShard(), hf_tokenizer())
     if not isinstance(trainer, Trainer):
         raise TypeError(f"the wiring should return a transformers.Trainer, got {type(trainer).__name__}")
     trainer.remove_callback(PrinterCallback)  # the loss printed every few steps: noise in a notebook
-    with one_thread():
+    with one_thread(), quiet_frameworks():
         trainer.train()
     return folder_audit("HF Trainer", out_dir, trainer.state.global_step)
 
@@ -171,8 +197,8 @@ def run_lightning(out_dir: str | Path, extra_callbacks: Sequence[Any] = (), **tr
     alarm = LightningAlarm(lit_sample, every=EVERY, gate=GATE)
     options = dict(max_steps=MAX_STEPS, accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
                    enable_progress_bar=False, enable_model_summary=False, **trainer_options)  # fmt: skip
-    trainer = L.Trainer(callbacks=[alarm, *extra_callbacks], default_root_dir=str(out_dir), **options)
-    with one_thread():
+    with one_thread(), quiet_frameworks():
+        trainer = L.Trainer(callbacks=[alarm, *extra_callbacks], default_root_dir=str(out_dir), **options)
         trainer.fit(TinyLitGPT(), lit_batches())
     return folder_audit("Lightning Trainer", out_dir, trainer.global_step)
 
@@ -191,11 +217,13 @@ def run_course(out_dir: str | Path, runner: str = "firehose") -> GateAudit:
 def folder_audit(name: str, run_dir: str | Path, steps: int) -> GateAudit:
     """A ``GateAudit`` from a run folder's ``samples.jsonl`` and the steps the trainer ran, whatever the trainer.
 
-    Every integration writes the same run log, so this is all the every-runner test needs; the exit status is 3
-    when the log holds a halting record (the status the course trainer gives a halted run), else 0.
+    Every integration writes the same run log, so this is all the every-runner test needs. HF's and Lightning's
+    trainers have no exit status: ``exit_status`` is 3 when the log holds a halting record (the status the course
+    trainer gives a halted run), else 0, and ``status_from_log`` says so (the audit prints it that way).
     """
     log = Path(run_dir) / SAMPLES_FILE
     records = read_log(log)[0] if log.exists() else []
     halt = next((r["step"] for r in records if r.get("halt")), None)
     return GateAudit(runner=name, exit_status=0 if halt is None else 3, steps=steps, samples_gated=len(records),
-                     halt_step=halt, samples_stored_elsewhere=0, last_text=records[-1]["text"] if records else "")
+                     halt_step=halt, samples_stored_elsewhere=0, last_text=records[-1]["text"] if records else "",
+                     status_from_log=True)
