@@ -55,6 +55,25 @@ def test_a_failing_sampler_is_a_warning_and_the_loop_goes_on(tmp_path):
         Alarm("v2", every=1, log_file=None).step(1)
 
 
+def test_with_all_ranks_generating_every_rank_draws_the_same_tokens(tmp_path):
+    # Two "ranks" in one process: rank 1 starts from a different global random state, as a real rank would.
+    texts = {}
+
+    def sampler(model):
+        return " ".join(str(int(x)) for x in torch.randint(0, 1000, (8,)))
+
+    for rank, (together, start) in enumerate([(True, 0), (True, 1), (False, 0), (False, 1)]):
+        torch.manual_seed(start)
+        alarm = Alarm("v2", every=5, sample_fn=sampler, log_file=tmp_path / f"{rank}.jsonl", is_main=True,
+                      all_ranks_generate=together, share=None, seed=7)  # fmt: skip
+        before = torch.get_rng_state()
+        alarm.step(5)
+        assert torch.equal(torch.get_rng_state(), before)  # sampling left the run's own random stream alone
+        texts[rank] = read_log(tmp_path / f"{rank}.jsonl")[0][0]["text"]
+    assert texts[0] == texts[1]  # seeded from seed + step on each rank: the same draws
+    assert texts[2] != texts[3]  # one rank sampling (DDP): its own stream, no seeding needed
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

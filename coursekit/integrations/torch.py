@@ -17,8 +17,9 @@ format, and the gate's verdict returned. An exception in ``sample_fn``, the gate
 Several processes: only rank 0 samples, scores and writes; the verdict is broadcast from rank 0 on every due
 step (``share_halt``), so every rank leaves the loop at the same step and none waits in a collective. With
 FSDP or ZeRO-3 the weights are sharded and *every* rank must take part in each forward pass, so sampling on rank
-0 alone would deadlock: pass ``all_ranks_generate=True``, and every rank runs ``sample_fn`` (the same prompt and
-seed on each, so they step through generation together) while rank 0 alone scores and logs::
+0 alone would deadlock: pass ``all_ranks_generate=True``, and every rank runs ``sample_fn`` (with the random
+generators seeded from ``seed`` and the step, so every rank draws the same tokens and steps through generation
+together, given the same prompt) while rank 0 alone scores and logs::
 
     alarm = Alarm("v3", 100, sample_fn, "samples.jsonl", all_ranks_generate=True)   # FSDP / ZeRO-3
 
@@ -73,13 +74,14 @@ class Alarm:
     def __init__(self, gate: Any = "v2", every: int = 100, sample_fn: SampleFn | None = None,
                  log_file: str | Path | None = "samples.jsonl", *, source: str = "train",
                  all_ranks_generate: bool = False, is_main: bool | None = None,
-                 share: Callable[[bool], bool] | None = share_halt) -> None:  # fmt: skip
+                 share: Callable[[bool], bool] | None = share_halt, seed: int = 0) -> None:  # fmt: skip
         if sample_fn is not None and not callable(sample_fn):
             raise TypeError(f"sample_fn must be callable (model -> text), got {type(sample_fn).__name__}")
         self.watch = SampleWatch(gate, every, log_file, is_main=True if is_main is None else is_main)
         self.sample_fn = sample_fn
         self.source = source  # the record's "source" when the caller does not name one
         self.all_ranks_generate = all_ranks_generate
+        self.seed = seed  # with all_ranks_generate: the sampling RNGs are seeded with seed + step on every rank
         self._fixed_main = is_main  # None: ask torch.distributed at each step (it may start after this)
         self.share = share
         self.halted = False
@@ -115,13 +117,13 @@ class Alarm:
             if torch.cuda.is_available() and torch.cuda.is_initialized():
                 torch.cuda.synchronize()  # charge the step's queued GPU work to training, not to the alarm
             t0 = time.perf_counter()
-            self.watch.observe(step, lambda: self._produce(fn, model), source=source or self.source,
+            self.watch.observe(step, lambda: self._produce(fn, model, step), source=source or self.source,
                                loss_ema=loss_ema, extra=extra)
             halt = self.watch.halted
             self.seconds += time.perf_counter() - t0
         elif self.all_ranks_generate:
             try:  # join rank 0's forward passes; the text is rank 0's to score
-                self._produce(fn, model)
+                self._produce(fn, model, step)
             except Exception:  # rank 0 reports the failure; this rank must still reach the broadcast
                 pass
         if self.share is not None:
@@ -129,9 +131,15 @@ class Alarm:
         self.halted = halt
         return halt
 
-    @staticmethod
-    def _produce(fn: SampleFn, model: Any) -> tuple[str, dict[str, Any]]:
+    def _produce(self, fn: SampleFn, model: Any, step: int) -> tuple[str, dict[str, Any]]:
         with forked_rng():
+            if self.all_ranks_generate:
+                # Ranks that draw different tokens can leave generation after different numbers of forward passes
+                # (an end-of-text token on one rank only), and a sharded forward pass waits for every rank. Seed
+                # this rank's CPU generator and current CUDA device alone: forked_rng restores exactly those.
+                torch.default_generator.manual_seed(self.seed + step)
+                if torch.cuda.is_available() and torch.cuda.is_initialized():
+                    torch.cuda.manual_seed(self.seed + step)
             out = fn(model)
         return (out, {}) if isinstance(out, str) else (out[0], dict(out[1]))
 
