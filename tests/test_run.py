@@ -15,18 +15,14 @@ import sys
 import pytest
 import torch
 from faults import flip_bit, run_killed_at, small_tmpfs, truncate
-from tinyrun import WordTokenizer, clean_source, collapse_sources, tiny_config
+from tinyrun import Killed, clean_source, kill_at, run, tiny_config
 
 from coursekit.alarm.runlog import read_log
 from coursekit.alarm.safefile import TMP_PREFIX
 from coursekit.train.checkpoint import CorruptCheckpoint, load_checkpoint
 from coursekit.train.runfiles import RunFileError, read_resumes
 from coursekit.train.runlock import RunFolderBusy, RunLock
-from coursekit.train.trainer import EXIT_COMPLETED, EXIT_HALTED, main
-
-
-def run(cfg, sources=None, **kw):
-    return main(cfg, tokenizer=WordTokenizer(), sources=sources or collapse_sources(), **kw)
+from coursekit.train.trainer import EXIT_COMPLETED, EXIT_HALTED
 
 
 def samples(out):
@@ -84,18 +80,6 @@ def test_kill_9_during_a_resumes_log_rewind(tmp_path, whole):
     assert (tmp_path / "samples.jsonl").read_bytes() == before  # the rewind's temp file never replaced it
     assert run(tiny_config(tmp_path, seed=2), resume=True) == EXIT_HALTED
     assert_same_as_whole(tmp_path, whole)
-
-
-class Killed(Exception):
-    """In-process stand-in for a kill, where the process's own death is not what is tested (it is cheaper)."""
-
-
-def kill_at(step):
-    def on_step(r):
-        if r.step == step:
-            raise Killed(step)
-
-    return on_step
 
 
 def test_a_torn_last_line_is_dropped_and_redrawn(tmp_path, whole):

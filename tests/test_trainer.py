@@ -9,32 +9,17 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 from tinyrun import (
-    WordTokenizer,
+    Killed,
     clean_source,
-    collapse_sources,
     ddp_worker,
+    kill_at,
+    run,
     tiny_config,
 )
 
 from coursekit.alarm.runlog import read_log
 from coursekit.train.checkpoint import load_checkpoint
 from coursekit.train.trainer import EXIT_COMPLETED, EXIT_HALTED, main
-
-
-def run(cfg, sources=None, **kw):
-    return main(cfg, tokenizer=WordTokenizer(), sources=sources or collapse_sources(), **kw)
-
-
-class Killed(Exception):
-    """Stands in for SIGKILL: raised from inside the loop, so nothing after it (no final checkpoint) runs."""
-
-
-def kill_at(step):
-    def on_step(r):
-        if r.step == step:
-            raise Killed(step)
-
-    return on_step
 
 
 # --- set-up errors ----------------------------------------------------------------------------------------------

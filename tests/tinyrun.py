@@ -61,6 +61,28 @@ def collapse_sources() -> dict[str, TokenSource]:
     return {"clean": clean_source("clean"), "prose": clean_source("prose", seed=1), "stuck": stuck_source()}
 
 
+def run(cfg: TrainConfig, sources: dict[str, TokenSource] | None = None, **kw) -> int:
+    """Train ``cfg`` on WORDS with the collapse sources (or ``sources``); the trainer's exit status."""
+    from coursekit.train.trainer import main
+
+    return main(cfg, tokenizer=WordTokenizer(), sources=sources or collapse_sources(), **kw)
+
+
+class Killed(Exception):
+    """Stands in for SIGKILL in-process: raised from inside the loop, so nothing after it (no final checkpoint) runs;
+    cheaper than a real kill where the process's own death is not what is tested (tests/faults.py does that)."""
+
+
+def kill_at(step: int):
+    """An ``on_step`` hook that raises ``Killed`` at ``step``."""
+
+    def on_step(r) -> None:
+        if r.step == step:
+            raise Killed(step)
+
+    return on_step
+
+
 def ddp_worker(rank: int, world: int, ports: list[int], out_root: str, runners: list[str]) -> None:
     """One process of a gloo DDP job, as torchrun would start it; writes what it saw to out_root/RUNNER/rankN.json."""
     import json
