@@ -82,26 +82,26 @@ def _build(cls: type, d: dict[str, Any], nested: dict[str, type] | None = None) 
 
 
 # Each profile is a set of overrides of TrainConfig's defaults.
+# Small enough that the collapse scenario is halted within its 600 steps in minutes on a 2-core machine (one torch
+# thread: on a shared CPU, two threads spin against each other and run 2-3x slower). It samples every 20 steps
+# instead of v2's 100, so that 5 samples in a row fit in a short run.
+_CPU: dict[str, Any] = dict(
+    model=dict(block_size=96, n_layer=2, n_head=4, n_embd=128),
+    batch_size=8, lr=1e-2, max_steps=600, warmup_steps=20, ckpt_every=100, threads=1,
+    alarm=dict(every=20, prompt_tokens=16, new_tokens=64),
+)  # fmt: skip
+
 PROFILES: dict[str, dict[str, Any]] = {
-    # Small enough that the collapse scenario is halted within its 600 steps in minutes on a 2-core machine
-    # (one torch thread: on a shared CPU, two threads spin against each other and run 2-3x slower). It
-    # samples every 20 steps instead of v2's 100, so that 5 samples in a row fit in a short run.
-    "cpu": dict(
-        model=dict(block_size=96, n_layer=2, n_head=4, n_embd=128),
-        batch_size=8, lr=1e-2, max_steps=600, warmup_steps=20, ckpt_every=100, threads=1,
-        alarm=dict(every=20, prompt_tokens=16, new_tokens=64),
-    ),
+    "cpu": _CPU,
     # The cpu profile made quick enough for a lesson (lesson 05's live run): halted by the gate in about half a
     # minute of training on two cores instead of several. A smaller batch (4, not 8) halves the cost of a step; a
     # greedier bandit (temperature 0.25, not 0.5) with shorter stints (5-30 steps, not v1's 7-42) finds and keeps
     # the stuck shard sooner, the "stronger pull" of the faulty source; a sample every 10 steps (not 20) means the
     # gate's five bad samples in a row span 40 steps from the first, not 80. The model and the data are cpu's.
-    "classroom": dict(
-        model=dict(block_size=96, n_layer=2, n_head=4, n_embd=128),
-        batch_size=4, lr=1e-2, max_steps=600, warmup_steps=20, ckpt_every=100, threads=1,
-        bandit=dict(temperature=0.25, min_stint=5, max_stint=30),
-        alarm=dict(every=10, prompt_tokens=16, new_tokens=64),
-    ),
+    "classroom": {
+        **_CPU, "batch_size": 4, "bandit": dict(temperature=0.25, min_stint=5, max_stint=30),
+        "alarm": {**_CPU["alarm"], "every": 10},
+    },
     # ANDREA-scale: about 120M parameters, 8,449 tokens, v2's cadence, bf16 and torch.compile, within 24 GB.
     "rtx4090": dict(
         model=dict(block_size=1024, n_layer=16, n_head=12, n_embd=768),
