@@ -125,3 +125,16 @@ def test_curriculum_problem_by_hand():
     assert "about 7" in curriculum_problem(dataclasses.replace(base, curriculum_told=7))
     assert "chose" in curriculum_problem(dataclasses.replace(base, curriculum_chose=(("a", 10),)))
     assert curriculum_problem(dataclasses.replace(base, trained=())) is None  # an audit read from files only
+
+
+def test_a_runner_that_audits_itself_is_asked_to():
+    # The grader lends a learner's test its runners as stand-ins that audit themselves in the grader's process
+    # (coursekit.course.grader.hosting): gate_audit hands the settings over and returns that audit untouched.
+    class SelfAuditing:
+        def __call__(self, run):
+            raise AssertionError("never trained here")
+
+        def __gate_audit__(self, **settings):
+            return ("audited elsewhere", settings)
+
+    assert gate_audit(SelfAuditing(), max_steps=7) == ("audited elsewhere", {"max_steps": 7, "seed": 0})

@@ -180,6 +180,24 @@ def test_q3_a_test_that_runs_nothing_is_not_attempted():
     assert q3.grade(every_runner_reaches_the_gate=lambda runners: None).status == NOT_ATTEMPTED
 
 
+def test_q3_broken_runners_pose_as_the_firehose_so_names_tell_nothing():
+    def by_name(runners):  # audits every runner it is given, and fails only on names it knows to be broken
+        for name, runner in runners.items():
+            gate_audit(runner)
+            assert name in ("firehose", "legacy"), name
+
+    outcome = q3.grade(every_runner_reaches_the_gate=by_name)
+    assert outcome.status == INCORRECT and "holds v1's firehose" in outcome.message, outcome.message
+
+    def skips_the_one_given(runners):  # audits coursekit's own runner under that name instead of the one given
+        for name, runner in runners.items():
+            audit = gate_audit(name if name == "firehose" else runner)
+            assert audit.halt_step == audit.steps, name
+
+    outcome = q3.grade(every_runner_reaches_the_gate=skips_the_one_given)
+    assert outcome.status == INCORRECT and "without running the runner it was given as `firehose`" in outcome.message
+
+
 def test_q3_a_single_assertion_on_where_it_stopped_is_enough():
     # halt_step == steps: None != 50 for v1, 25 != 50 for the deaf runner, 25 == 25 for the good ones.
     assert q3.grade(every_runner_reaches_the_gate=_test_asserting(lambda a: a.halt_step == a.steps)).passed

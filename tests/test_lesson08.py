@@ -17,6 +17,7 @@ from coursekit.course.exercise import CORRECT, INCORRECT, NOT_ATTEMPTED  # noqa:
 from coursekit.course.lessons.lesson08 import (  # noqa: E402
     BROKEN_TRAINERS,
     GLUE,
+    POSES_AS,
     REFERENCE_TRAINERS,
     glue_snippets,
     q1,
@@ -112,10 +113,11 @@ def test_q2_wants_a_fresh_folder_per_trainer_and_the_trainer_named_in_the_failur
         for name, run in trainers.items():
             assert gate_problem(run(out)) is None, name
 
-    def no_name(trainers):
+    def no_name(trainers):  # raises by hand: pytest's rewritten assert would print the audit, which names it
         for name, run in trainers.items():
             with tempfile.TemporaryDirectory() as out:
-                assert gate_problem(run(out)) is None
+                if gate_problem(run(out)) is not None:
+                    raise AssertionError("a trainer missed the gate")
 
     shared = q2.grade(every_trainer_reaches_the_alarm=one_folder)
     assert shared.status == INCORRECT and "fresh, empty folder of its own" in shared.message
@@ -134,3 +136,16 @@ def test_q3_takes_letters_and_says_what_the_wrong_snippet_does():
     assert all(why not in outcome.message for _, _, why in GLUE.values())
     assert q3.grade(**{**right, "hangs_under_fsdp": "D"}).status == INCORRECT
     assert set(glue_snippets()) == set(GLUE) and all("hang" not in s for s in glue_snippets().values())
+
+
+def test_q2_broken_trainers_pose_as_the_wired_ones_so_names_tell_nothing():
+    assert set(POSES_AS) == set(BROKEN_TRAINERS) and set(POSES_AS.values()) <= set(REFERENCE_TRAINERS)
+
+    def by_name(trainers):  # fails only on names it was told are broken: runs every trainer, judges none
+        for name, run in trainers.items():
+            with tempfile.TemporaryDirectory() as out:
+                run(out)
+            assert "without" not in name and "clears" not in name, name
+
+    outcome = q2.grade(every_trainer_reaches_the_alarm=by_name)
+    assert outcome.status == INCORRECT and "passes a registry that holds the HF Trainer without" in outcome.message

@@ -203,8 +203,12 @@ def read_audit(runner: str, exit_status: int, out_dir: str | Path) -> GateAudit:
 def gate_audit(runner: str | Runner, *, max_steps: int = AUDIT_STEPS, seed: int = 0) -> GateAudit:
     """Train ``runner`` (a registered name or a runner function) on a stuck shard and report what the gate saw.
 
-    An exception raised by the runner propagates, as it would from a real run.
+    An exception raised by the runner propagates, as it would from a real run. A runner object that audits itself
+    (a ``__gate_audit__`` method: a runner the grader lends a learner's test, which it audits in its own process)
+    does so.
     """
+    if hasattr(type(runner), "__gate_audit__"):
+        return runner.__gate_audit__(max_steps=max_steps, seed=seed)
     name, _ = _runner_name(runner)
     watch: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="coursekit-audit-") as tmp:

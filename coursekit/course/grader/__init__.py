@@ -3,6 +3,8 @@
 - ``discovery``: which notebooks, learners, lessons and exercises (paths made absolute once);
 - ``confine`` and ``launch``: the private copy, the sandbox, rlimits, the learner's uid, no process left behind;
 - ``worker`` and ``inkernel``: drive one confined kernel; the kernel only hands values out (``codec``);
+- ``hosting`` and ``callcell``: what the grader lends a learner's function (a training run, a runner) stays in the
+  grader's process, and the kernel's requests about it are answered while the function runs;
 - ``judge``: the lesson's own exercises judge those values in the grader's process;
 - ``report``: escaped Markdown and CSV; ``runner``: the class, jobs at a time, with progress.
 """

@@ -2,10 +2,10 @@
 
 Each exercise is judged on its own: an exception, a timeout or a reference-wrapper in one never touches another.
 A learner's function reaches a check as a ``LearnerFunction``: calling it runs the learner's code in the kernel
-on the check's inputs, with the cell time limit; a call past it makes that exercise "timed out". A value the
-codec cannot carry (a live object) is judged by the same exercise inside the learner's kernel instead, and the
-verdict says so (docs/instructor_guide.md, "Grading safely": that is the one place a hostile learner could
-still fake a verdict).
+on the check's inputs, with the cell time limit; a call past it makes that exercise "timed out". An input the
+codec cannot copy (the training run a learner's loop drives, the runners a learner's test audits) is lent by
+handle and stays in the grader's process (hosting.py). Nothing is judged in the kernel: an answer that cannot
+cross, or an input that cannot be lent, is that exercise's "error" with the reason.
 
 Cell attribution is by what a cell *defines* (assignments, ``def``, imports, parsed with ``ast``), never by
 words in its text: a comment mentioning ``answer`` makes no cell the free-text exercise's.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import builtins
 import re
 from typing import Any
 
@@ -25,7 +26,6 @@ from .codec import CodecError, Function, decode
 PASSED, FAILED, NOT_ATTEMPTED_V, TIMED_OUT, ERROR = "passed", "failed", "not attempted", "timed out", "error"
 VERDICTS = (PASSED, FAILED, NOT_ATTEMPTED_V, TIMED_OUT, ERROR)
 _FROM_STATUS = {CORRECT: PASSED, INCORRECT: FAILED, NOT_ATTEMPTED: NOT_ATTEMPTED_V, CHECK_ERROR: ERROR}
-IN_KERNEL = " (judged in the learner's kernel: this answer holds values the grader cannot carry out of it)"
 
 
 class CallTimedOut(BaseException):
@@ -37,7 +37,7 @@ class KernelGone(BaseException):
 
 
 class NotPortable(BaseException):
-    """Arguments or values that cannot cross the kernel boundary: judge this exercise in the kernel."""
+    """Arguments or values that cannot cross the kernel boundary: this exercise cannot be judged."""
 
 
 class CallsReference(BaseException):
@@ -45,7 +45,15 @@ class CallsReference(BaseException):
 
 
 def _learner_exception(name: str, message: str) -> Exception:
+    """What the learner's function raised, rebuilt here: a built-in exception as itself (a learner's test fails by
+    raising AssertionError, and a check catches exactly that), any other as an ``Exception`` of the same name."""
     safe = re.sub(r"\W", "", str(name))[:60] or "Exception"
+    builtin = getattr(builtins, safe, None)
+    if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin.__module__ == "builtins":
+        try:
+            return builtin(str(message)[:500])
+        except Exception:  # a built-in whose constructor wants more (UnicodeDecodeError ...)
+            pass
     return type(safe, (Exception,), {})(str(message)[:500])
 
 
@@ -63,8 +71,9 @@ class LearnerFunction:
             raise CallsReference(f"`{self.var}` calls coursekit's own `{str(reply['reference'][0])[:60]}`")
         if "raised" in reply and isinstance(reply["raised"], list) and len(reply["raised"]) == 2:
             raise _learner_exception(*reply["raised"])
+        host = getattr(self._session, "host", None)
         try:
-            return decode(reply.get("result"))
+            return decode(reply.get("result"), host.decode_result if host is not None else None)
         except CodecError as e:
             raise _learner_exception("TypeError", f"returned something the grader cannot read ({e})") from None
 
@@ -105,28 +114,29 @@ def _writes_function(problem: Problem, name: str) -> bool:
     return bool(re.search(rf"^\s*def\s+{re.escape(name)}\s*\(", code or "", re.M))
 
 
-async def _judge_one(module: str, problem: Problem, raw: dict, session: Any) -> tuple[str, str, str | None]:
+async def _judge_one(problem: Problem, raw: dict, session: Any) -> tuple[str, str, str | None]:
     """(verdict, message, free-text answer) from the values alone; cells are weighed by the caller."""
     loop = asyncio.get_running_loop()
+    host = getattr(session, "host", None)
     values: dict[str, Any] = {}
-    portable = True
+    unsendable: list[str] = []
     for name in problem.names:
         entry = raw.get(name)
         if not isinstance(entry, dict):
             continue
         try:
-            value = decode(entry["ok"])
-        except (KeyError, CodecError):  # "unsendable", or a payload that does not decode
-            portable = False
+            value = decode(entry["ok"], host.decode_value if host is not None else None)
+        except (KeyError, CodecError) as e:  # "unsendable", or a payload that does not decode
+            unsendable.append(f"`{name}`: {str(entry.get('unsendable') or e)[:200]}")
             continue
         if isinstance(value, Function):
             value = LearnerFunction(name, value.name, session, loop, _writes_function(problem, name))
         values[name] = value
     answer = values.get("answer") if isinstance(problem, FreeTextProblem) else None
     answer = answer if isinstance(answer, str) else None
+    if unsendable:
+        return ERROR, "the grader cannot read " + "; ".join(unsendable) + " (plain values and functions only)", answer
     try:
-        if not portable:
-            raise NotPortable("values")
         outcome = await asyncio.to_thread(problem.grade, **values)
         return _FROM_STATUS.get(outcome.status, ERROR), outcome.message, answer
     except CallTimedOut as e:
@@ -135,24 +145,16 @@ async def _judge_one(module: str, problem: Problem, raw: dict, session: Any) -> 
         return FAILED, f"calls the reference: {e}; write it yourself", answer
     except KernelGone as e:
         return ERROR, str(e), answer
-    except NotPortable:
-        pass
-    try:
-        reply = await session.fallback(module, problem.label)
-    except (CallTimedOut, KernelGone) as e:
-        return TIMED_OUT if isinstance(e, CallTimedOut) else ERROR, str(e), answer
-    status = reply.get("status") if reply else None
-    if status not in _FROM_STATUS:
-        return ERROR, "the kernel gave no readable verdict for this exercise", answer
-    return _FROM_STATUS[status], str(reply.get("message", ""))[:500] + IN_KERNEL, answer
+    except NotPortable as e:
+        return ERROR, f"the check's inputs could not be lent to your function: {e}", answer
 
 
-async def judge(module: str, problems: dict[str, Problem], values: dict, cells: list[dict], stopped: str | None,
+async def judge(problems: dict[str, Problem], values: dict, cells: list[dict], stopped: str | None,
                 fatal: str | None, session: Any) -> list[dict]:  # fmt: skip
     """Every exercise's verdict, in lesson order."""
     out = []
     for label, problem in problems.items():
-        verdict, message, answer = await _judge_one(module, problem, values, session)
+        verdict, message, answer = await _judge_one(problem, values, session)
         if verdict != PASSED:
             names = set(problem.names)
             bad = [c for c in cells if c["status"] != "ok" and names & defined_names(c["source"])]

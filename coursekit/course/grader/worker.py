@@ -6,7 +6,9 @@ The learner's code runs only in the kernel, inside the sandbox (confine.py). Thi
 after each code cell it asks the kernel for the values of the lesson's names (codec.py: plain data only), and
 after the last cell it judges them with its own, fresh imports of the lesson's exercises (judge.py). A learner's
 function is called back in the kernel on the grader's inputs, each call with its own time limit, and only its
-result crosses back. The result goes to the parent on a copy of stdout the kernel never inherits.
+result crosses back; an input no codec can copy (a training run, a runner) is lent by handle and stays here
+(hosting.py, callcell.py). Nothing is judged in the kernel. The result goes to the parent on a copy of stdout the
+kernel never inherits.
 """
 
 from __future__ import annotations
@@ -14,17 +16,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
+from .callcell import run_call_cell
 from .codec import CodecError, encode
 from .confine import Limits, Sandbox
 from .discovery import UnknownLesson, lesson_of, problems_of
+from .hosting import Host
 from .inkernel import MARK
 from .judge import CallTimedOut, KernelGone, NotPortable, cell_status, judge
 
@@ -67,6 +73,7 @@ class Session:
                                      resources={"metadata": {"path": str(self.sandbox.workdir)}})  # fmt: skip
         self.wedged = False
         self.judge_deadline = float("inf")
+        self.host = Host(Path(tempfile.mkdtemp(prefix="coursekit-grader-")))  # the grader's, outside any sandbox
 
     async def _run(self, source: str, timeout: float) -> dict:
         """Execute ``source`` in the kernel; the cell afterwards (outputs, status). Raises CallTimedOut if the
@@ -107,17 +114,25 @@ class Session:
         return values if isinstance(values, dict) else None
 
     async def call(self, name: str, args: tuple) -> dict:
-        """Call the learner's function ``name`` in the kernel; the kernel's reply (untrusted data)."""
+        """Call the learner's function ``name`` in the kernel; the kernel's reply (untrusted data). Arguments no
+        codec can copy are lent by handle, and the kernel's requests about them are answered while it runs."""
+        if self.wedged:
+            raise CallTimedOut("the kernel was already stopped by an earlier time limit")
         remaining = self.judge_deadline - time.monotonic()
         if remaining <= 0:
             raise CallTimedOut("grading this notebook's functions ran past the notebook's time limit")
         try:
-            args_json = encode(args, functions=False)
+            args_json = encode(args, functions=False, special=self.host.lend)
         except CodecError as e:
             raise NotPortable(str(e)) from None
         code = (f"from coursekit.course.grader.inkernel import call as _ck_call\n"
                 f"_ck_call({name!r}, {args_json!r}, globals())")  # fmt: skip
-        cell = await self._run(code, min(self.cell_timeout, remaining))
+        try:
+            cell = await run_call_cell(self.client.kc, self.client.km, code, min(self.cell_timeout, remaining),
+                                       self.host.serve, GRACE_S)  # fmt: skip
+        except CallTimedOut:
+            self.wedged = True
+            raise
         payload = self.reply(cell)
         if payload is None:
             status = cell_status(cell)
@@ -125,11 +140,6 @@ class Session:
                 raise CallTimedOut(f"it ran past the {self.cell_timeout:g} s limit")
             return {"raised": ["Error", "the kernel gave no readable reply"]}
         return payload
-
-    async def fallback(self, module: str, label: str) -> dict | None:
-        code = (f"from coursekit.course.grader.inkernel import judge_here as _ck_judge\n"
-                f"_ck_judge({module!r}, {label!r}, globals())")  # fmt: skip
-        return self.reply(await self._run(code, self.cell_timeout))
 
     async def grade(self) -> dict:
         raw = json.dumps([c.get("source", "") for c in self.nb.cells])
@@ -166,7 +176,7 @@ class Session:
             except KernelGone as e:
                 fatal = str(e)
             self.judge_deadline = time.monotonic() + self.notebook_timeout
-            verdicts = await judge(module, problems, values, cells, stopped, fatal, self)
+            verdicts = await judge(problems, values, cells, stopped, fatal, self)
         return {"module": module, "verdicts": verdicts}
 
 def main() -> int:
@@ -183,6 +193,8 @@ def main() -> int:
             result = asyncio.run(session.grade())
         except UnknownLesson as e:
             result = {"fatal": str(e)}
+        finally:
+            shutil.rmtree(session.host.scratch, ignore_errors=True)
     with os.fdopen(result_fd, "w", encoding="utf-8") as out:
         out.write(json.dumps(result))
     return 0

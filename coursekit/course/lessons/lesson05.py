@@ -211,14 +211,18 @@ def every_runner_reaches_the_gate(runners):
         if failed is not None:
             raise Incorrect(f"your test fails on coursekit's own runners, which do reach the gate and stop at its "
                             f"halt (it said: {failed}).")  # fmt: skip
-        # Each broken runner comes first, so a right test fails at its first audit instead of auditing the good ones
-        # again (the audits are most of this check's time).
-        if _verdict(test, {"v1_firehose": v1_firehose, **good}) is None:
-            raise Incorrect("your test passes a registry that holds v1's firehose, whose samples never reach the "
-                            "gate: it must fail there.")  # fmt: skip
-        if _verdict(test, {"firehose_ignoring_halt": firehose_ignoring_halt, **good}) is None:
-            raise Incorrect("your test passes a runner that calls the sample path but ignores its verdict, and so "
-                            "trains on after the gate says halt (its exit status is still 3): check where it stopped.")
+        # Each broken runner stands in for coursekit's firehose, under its name: a test that judges runners by their
+        # names cannot tell them apart. It comes first, so a right test fails at its first audit instead of auditing
+        # the good one again (the audits are most of this check's time).
+        for broken, passed_it in ((v1_firehose, "your test passes a registry that holds v1's firehose, whose samples "
+                                   "never reach the gate: it must fail there."),
+                                  (firehose_ignoring_halt, "your test passes a runner that calls the sample path but "
+                                   "ignores its verdict, and so trains on after the gate says halt (its exit status is "
+                                   "still 3): check where it stopped.")):  # fmt: skip
+            seen: list[str] = []
+            if _verdict(test, {"firehose": _tracked(broken, seen), "legacy": good["legacy"]}) is None:
+                raise Incorrect(passed_it if seen else "your test passed a registry without running the runner it "
+                                "was given as `firehose`: audit `runners[name]` itself, not a runner found by its name.")
         return ("your test passes coursekit's runners and fails both broken ones: v1's, whose samples never reach the "
                 "gate, and one that asks the gate and ignores the answer. tests/test_runners.py runs the same test "
                 "on every registered runner, so a new runner cannot skip the gate unnoticed.")
@@ -250,9 +254,10 @@ share_of_chance = loss_ema_at_halt / math.log(8449)
                  share_of_chance: Any) -> str:  # fmt: skip
         run = Path(run_dir)
         if not (run / SAMPLES_FILE).exists():
-            raise Incorrect(f"{run} holds no run log: run the training cell above first.")
+            raise Incorrect(f"`run_dir` ({run.name}) holds no run log: run the training cell above first.")
         if not (run / HALT_FILE).exists():
-            raise Incorrect(f"{run} has no {HALT_FILE}: the gate did not halt that run. Run the training cell above "
+            raise Incorrect(f"`run_dir` ({run.name}) has no {HALT_FILE}: the gate did not halt that run. Run the "
+                            "training cell above "
                             "again (it starts afresh) and let it finish.")  # fmt: skip
         want = halt_facts(run)
         max_steps = json.loads((run / CONFIG_FILE).read_text(encoding="utf-8"))["max_steps"]

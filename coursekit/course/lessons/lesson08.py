@@ -23,14 +23,16 @@ from lightning.pytorch.callbacks import Callback
 from transformers import Trainer
 
 from coursekit.course.exercise import Incorrect, NotAttempted, Problem, run_learner_test
+from coursekit.course.grader.hosting import FolderFacts, lend_folders, stand_in
 from coursekit.course.freetext import FreeTextProblem, KeyIdea
 from coursekit.integrations.core import AlarmWarning
 from coursekit.integrations.hf import CoherenceCallback as HFAlarm
 from coursekit.train.gateaudit import GateAudit, gate_problem
 
-from .lesson08_trainers import EVERY, GATE, PROMPT, run_course, run_hf, run_lightning
+from . import lesson08_trainers as trainers
+from .lesson08_trainers import EVERY, GATE, PIECES, PROMPT, run_course, run_hf, run_lightning
 
-__all__ = ["GLUE", "glue_snippets", "REFERENCE_TRAINERS", "BROKEN_TRAINERS", "reference_audit", "q1", "q2", "q3", "q4"]
+__all__ = ["GLUE", "glue_snippets", "REFERENCE_TRAINERS", "BROKEN_TRAINERS", "POSES_AS", "reference_audit", "q1", "q2", "q3", "q4"]
 
 
 # --- the trainers the checks run ---------------------------------------------------------------------------------
@@ -103,7 +105,8 @@ def wired_trainer(model, args, train_dataset, tokenizer):
         lost: list[str] = []
 
         def wire(*pieces: Any) -> Any:
-            trainer = wired_trainer(*pieces)
+            # Graded, the pieces are the grader's and the Trainer is rebuilt from the wiring (lesson08_trainers).
+            trainer = wired_trainer(*(stand_in(p, trainers.__name__, f) for p, f in zip(pieces, PIECES)))
             if trainer is ...:
                 raise NotAttempted("`wired_trainer` returns `...`: build and return the Trainer.")
             if not isinstance(trainer, Trainer):
@@ -144,6 +147,12 @@ def wired_trainer(model, args, train_dataset, tokenizer):
 # --- Q2: the every-trainer test ------------------------------------------------------------------------------------
 
 
+# Each broken trainer is handed to the learner's test under the name of the wired trainer it replaces: a test that
+# judges trainers by their names cannot tell them apart.
+POSES_AS = {"HF Trainer without processing_class": "HF Trainer",
+            "Lightning Trainer with a callback that clears should_stop": "Lightning Trainer"}  # fmt: skip
+
+
 def _cached(name: str, ran: list[str], folders: set[str] | None = None) -> Callable[[Any], GateAudit]:
     """A trainer for the learner's test: notes that it ran, and trains only the first time (the runs are seeded).
 
@@ -154,14 +163,18 @@ def _cached(name: str, ran: list[str], folders: set[str] | None = None) -> Calla
 
     def run(out_dir: Any) -> GateAudit:
         ran.append(name)
-        folder = Path(out_dir)
-        if not folder.is_dir() or any(folder.iterdir()) or str(folder.resolve()) in folders:
-            raise ValueError(f"each trainer needs a fresh, empty folder of its own; {name!r} got {str(out_dir)!r}")
-        folders.add(str(folder.resolve()))
+        if isinstance(out_dir, FolderFacts):  # graded: the folder is in the learner's sandbox, as the kernel saw it
+            where, shown, fresh = out_dir.path, out_dir.path, out_dir.exists and out_dir.empty
+        else:
+            folder = Path(out_dir)
+            where, shown, fresh = str(folder.resolve()), str(out_dir), folder.is_dir() and not any(folder.iterdir())
+        if not fresh or where in folders:
+            raise ValueError(f"each trainer needs a fresh, empty folder of its own; {name!r} got {shown!r}")
+        folders.add(where)
         return reference_audit(name)
 
     run.__name__ = name
-    return run
+    return lend_folders(run, 0)
 
 
 class EveryTrainerTest(Problem):
@@ -200,15 +213,16 @@ def every_trainer_reaches_the_alarm(trainers):
         if set(ran) != set(REFERENCE_TRAINERS):
             raise Incorrect(f"your test ran {sorted(set(ran))} but not every trainer it was given.")
         for name in BROKEN_TRAINERS:
-            audit = reference_audit(name)
+            audit, key, seen = reference_audit(name), POSES_AS[name], []
             folders.clear()
-            failed = run_learner_test(test, {**good, name: _cached(name, [], folders)})
+            failed = run_learner_test(test, {**good, key: _cached(name, seen, folders)})
             if failed is None:
                 raise Incorrect(f"your test passes a registry that holds the {name}, whose audit says: "
-                                f"{gate_problem(audit)}. It must fail there.")  # fmt: skip
-            if name not in failed:
-                raise Incorrect(f"your test fails on the {name}, as it should, but its message ({failed[:120]!r}) does "
-                                "not name the trainer: put the name in the assertion's message.")  # fmt: skip
+                                f"{gate_problem(audit)}. It must fail there."
+                                + ("" if seen else f" (It never ran the trainer it was given as {key!r}.)"))
+            if key not in failed:
+                raise Incorrect(f"your test fails on the {name} (given as {key!r}), as it should, but its message "
+                                f"({failed[:120]!r}) does not name the trainer: put the name in the assertion's message.")
         return ("your test passes the three wired trainers and fails both broken ones: an HF Trainer whose alarm has "
                 "no tokenizer (every sample lost, with a warning, and training goes on) and a Lightning run where "
                 "another callback clears the stop. Every trainer writes the same run log, so one test covers them all.")

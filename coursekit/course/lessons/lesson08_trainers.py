@@ -36,6 +36,7 @@ from transformers.trainer_callback import PrinterCallback
 from transformers.utils import logging as hf_logging
 
 from coursekit.alarm.runlog import read_log
+from coursekit.course.grader.codec import NOT_MINE, CodecError
 from coursekit.integrations.hf import CoherenceCallback as HFAlarm
 from coursekit.integrations.lightning import HALT_FILE
 from coursekit.integrations.lightning import CoherenceCallback as LightningAlarm
@@ -47,7 +48,7 @@ from coursekit.train.trainer import main
 
 __all__ = ["GATE", "EVERY", "MAX_STEPS", "PROMPT", "NEW_TOKENS", "HALT_FILE", "hf_tokenizer", "hf_model", "hf_args",
            "hf_alarm", "wire_hf", "StuckShard", "TinyLitGPT", "lit_sample", "lit_batches", "one_thread", "run_course",
-           "run_hf", "run_lightning", "folder_audit"]  # fmt: skip
+           "run_hf", "run_lightning", "folder_audit", "STAND_INS", "PIECES", "carry_out", "carry_in"]  # fmt: skip
 
 GATE = "v3"  # one gate for all three trainers, always named (a library's default may change)
 EVERY = AUDIT_EVERY  # a sample every 5 optimizer steps: with 5 bad in a row the earliest halt is step 25
@@ -145,6 +146,60 @@ def wire_hf(model: Any, args: Any, train_dataset: Any, tokenizer: Any) -> Traine
     """A ``Trainer`` with the alarm: the callback in ``callbacks``, the tokenizer as ``processing_class``."""
     return Trainer(model=model, args=args, train_dataset=train_dataset, processing_class=tokenizer,
                    callbacks=[hf_alarm()])  # fmt: skip
+
+
+# --- grading a learner's wiring outside their kernel (coursekit.course.grader.hosting.stand_in) --------------------
+
+# The grader lends Q1's inputs as stand-ins: the kernel builds its own (never trained), the learner's function wires
+# them, ``carry_out`` describes the Trainer it returned by what went where, and the grader rebuilds that Trainer
+# from the description with its own pieces (``carry_in``) and trains it. So the run the check audits is the
+# grader's, and what crossed is only the wiring: which piece went into which argument, and the alarm's settings.
+STAND_INS: dict[str, Callable[[], Any]] = {
+    "hf_model": hf_model,
+    "hf_args": lambda: hf_args(tempfile.mkdtemp(prefix="coursekit-hf-")),
+    "hf_dataset": StuckShard,
+    "hf_tokenizer": hf_tokenizer,
+}
+PIECES = ("hf_model", "hf_args", "hf_dataset", "hf_tokenizer")  # wired_trainer's arguments, in order
+
+
+def carry_out(value: Any, plain: Callable[[Any], Any]) -> Any:
+    """In the kernel: a Trainer as its wiring (plain data; the stand-ins as the grader's handles), else NOT_MINE."""
+    if not isinstance(value, Trainer):
+        return NOT_MINE
+
+    def piece(x: Any) -> Any:
+        try:
+            return plain(x)
+        except CodecError:  # not one of the pieces it was given (a model of the learner's own, say)
+            return {"$other": type(x).__name__}
+
+    alarms = [cb for cb in value.callback_handler.callbacks if isinstance(cb, HFAlarm)]
+    return {"model": piece(value.model), "args": piece(value.args), "train_dataset": piece(value.train_dataset),
+            "processing_class": piece(value.processing_class),
+            "alarms": [{"settings": piece(cb.settings), "tokenizer": piece(cb.tokenizer)} for cb in alarms]}  # fmt: skip
+
+
+def carry_in(spec: Any, value_of: Callable[[Any], Any]) -> Trainer:
+    """In the grader: the Trainer ``carry_out`` described, built from the grader's own pieces."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("alarms"), list):
+        raise ValueError("a malformed Trainer description")
+
+    def piece(key: str, data: Any) -> Any:
+        if isinstance(data, dict) and "$other" in data:
+            raise ValueError(f"the Trainer's {key} is a {str(data['$other'])[:60]} of its own, not the one it was given")
+        return value_of(data)
+
+    alarms = []
+    for alarm in spec["alarms"]:
+        settings = piece("alarm's settings", alarm.get("settings")) if isinstance(alarm, dict) else None
+        if not isinstance(settings, dict):
+            raise ValueError("a malformed alarm description")
+        alarms.append(HFAlarm(**settings, tokenizer=piece("alarm's tokenizer", alarm.get("tokenizer"))))
+    with quiet_frameworks():
+        return Trainer(model=piece("model", spec.get("model")), args=piece("args", spec.get("args")),
+                       train_dataset=piece("train_dataset", spec.get("train_dataset")),
+                       processing_class=piece("processing_class", spec.get("processing_class")), callbacks=alarms)  # fmt: skip
 
 
 def run_hf(out_dir: str | Path, wire: WireHF = wire_hf) -> GateAudit:
