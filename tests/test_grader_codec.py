@@ -52,6 +52,10 @@ def test_objects_do_not_cross(value):
     "[" * 5000 + "]" * 5000,                        # deeper than the cap
     "not json",
     '{"a": 1, "b": 2, "c": 3}',                     # no tag
+    # a 300-character payload asking the grader to allocate and fill 400 MB (50 items of 2M 4-byte characters)
+    '{"$array": [' + ", ".join(['"a"'] * 50) + '], "dtype": "U2000000"}',
+    '{"$bigint": "' + "9" * 5000 + '"}',            # past int()'s 4,300-digit limit: ValueError, not a crash
+    '{"$dc": "BanditConfig", "fields": {"min_stint": -1}}',  # a dataclass that checks its fields: ValueError
 ])
 def test_hostile_payloads_are_refused(payload):
     with pytest.raises(CodecError):

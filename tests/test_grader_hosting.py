@@ -16,7 +16,7 @@ import pytest
 
 from coursekit.course.grader import inkernel
 from coursekit.course.grader.codec import NOT_MINE, CodecError, decode, encode
-from coursekit.course.grader.hosting import FolderFacts, Host, stand_in
+from coursekit.course.grader.hosting import FolderFacts, Host, lend_folders, stand_in
 from coursekit.course.grader.judge import _learner_exception
 from coursekit.course.grading import FAILED, NOT_ATTEMPTED_V, PASSED, grade
 from coursekit.train.curriculum import BanditConfig, FirehoseBandit
@@ -66,7 +66,7 @@ def test_plain_data_and_classes_are_never_lent(host):
         assert host.lend(value) is NOT_MINE, value
     with pytest.raises(CodecError):
         encode([torch.nn.Linear(1, 1)], functions=False, special=host.lend)
-    assert host.objects == []
+    assert host.objects == {}
 
 
 def test_a_bandit_given_to_attach_is_rebuilt_with_its_state(host):
@@ -93,6 +93,54 @@ def test_folder_arguments_cross_as_facts_and_paths_never_become_paths(host, tmp_
                      FolderFacts(str(tmp_path / "no"), False, False)]  # fmt: skip
 
 
+def test_a_folder_argument_is_never_a_path_the_grader_opens(host, tmp_path):
+    got = []
+    handle = host.lend(lend_folders(lambda out_dir: got.append(out_dir), 0))["$remote"]
+    facts = inkernel._folder_facts(str(tmp_path))
+    # A request of the kernel's own sends a path as a keyword, or as the folder itself: refused, the trainer not run
+    # (lesson 08's trainers would resolve and list it, on the grader's side).
+    for args, kwargs in (([], {"out_dir": "/etc"}), (["/etc"], {}), ([facts], {"extra": "/etc"}), ([], {})):
+        reply = ask(host, op="call", obj=handle, name="__call__", args=args, kwargs={"$dict": kwargs})
+        assert "by position" in reply["raised"][1], (args, kwargs, reply)
+    assert got == []
+    assert ask(host, op="call", obj=handle, name="__call__", args=[facts], kwargs={"$dict": {}}) == {"value": None}
+    assert got == [FolderFacts(str(tmp_path), True, True)]
+
+
+def test_what_an_earlier_call_lent_is_not_reachable_in_a_later_one(host):
+    first = FirehoseBandit(["a", "b"], BanditConfig(), seed=0)
+    old = host.lend(first)["$remote"]
+    host.begin_call()  # the worker's next call of a learner's function (lesson 05 Q3 after Q2's run)
+    new = host.lend(FirehoseBandit(["a", "b"], BanditConfig(), seed=0))["$remote"]
+    assert new != old  # never reused: a kept handle cannot reach the new call's object either
+    assert "earlier call" in ask(host, op="get", obj=old, name="steps")["raised"][1]
+    assert "value" in ask(host, op="get", obj=new, name="steps")
+
+
+def test_a_lent_config_offers_no_grader_side_path(host):
+    from coursekit.train.gateaudit import audit_config
+
+    handle = host.lend(audit_config("/grader/secret-run"))["$remote"]
+    assert ask(host, op="get", obj=handle, name="seed") == {"value": 0}
+    for field in ("out_dir", "tokenizer_cache", "extra_files"):  # a kernel without bubblewrap could write there
+        assert "raised" in ask(host, op="get", obj=handle, name=field), field
+
+
+def test_too_many_alarms_are_refused_before_anything_is_built():
+    from coursekit.course.lessons import lesson08_trainers as trainers
+
+    built = []
+    alarm = {"settings": {"$dict": {"every": 1, "gate": "v3", "prompts": [" the"]}}, "tokenizer": None}
+    many = {"model": None, "args": None, "train_dataset": None, "processing_class": None,
+            "alarms": [alarm] * (trainers.MAX_ALARMS + 1)}  # fmt: skip
+    with pytest.raises(ValueError, match="CoherenceCallbacks"):  # each one samples: thousands would train for hours
+        trainers.carry_in(many, built.append)
+    long = {**many, "alarms": [{**alarm, "settings": {"$dict": {"every": 1, "prompts": ["x" * 20_000]}}}]}
+    with pytest.raises(ValueError, match="prompts"):
+        trainers.carry_in(long, lambda d: decode(json.dumps(d)))
+    assert built == []
+
+
 def test_a_path_answer_crosses_as_a_copy_of_its_small_text_files(host, tmp_path):
     run = tmp_path / "runs" / "05_collapse"
     run.mkdir(parents=True)
@@ -111,6 +159,8 @@ def test_a_path_answer_crosses_as_a_copy_of_its_small_text_files(host, tmp_path)
     copy = decode(hostile, host.decode_value)
     assert copy.parent.parent == host.scratch and [p.name for p in copy.iterdir()] == ["ok.json"]
     assert not list(tmp_path.glob("**/evil.json"))
+    lone = decode(json.dumps({"$dir": {"name": "x", "files": {"a.txt": "\ud800"}}}), host.decode_value)
+    assert (lone / "a.txt").read_text() == "?"  # a lone surrogate is replaced, not a crash of the whole grading
 
 
 def test_stand_ins_and_carried_results_come_only_from_lessons(host):

@@ -24,6 +24,8 @@ __all__ = ["CodecError", "Function", "encode", "decode", "to_plain", "from_plain
 
 MAX_BYTES = 2_000_000  # one payload; a learner's value larger than this is not judged
 MAX_DEPTH = 20
+MAX_ARRAY_BYTES = 64_000_000  # one decoded array: a text dtype ("U2000000") would otherwise make a 300-character
+# payload allocate (and fill) gigabytes in the grader's own process, which no rlimit confines
 NOT_MINE = object()  # a special hook's answer for a value or payload it does not handle
 
 
@@ -156,7 +158,10 @@ def _from_plain(data: Any, depth: int, special: Any = None) -> Any:
     if isinstance(data.get("$float"), str) and data["$float"] in ("nan", "inf", "-inf"):
         return float(data["$float"])
     if isinstance(data.get("$bigint"), str) and data["$bigint"].lstrip("-").isdigit():
-        return int(data["$bigint"])
+        try:
+            return int(data["$bigint"])
+        except ValueError as e:  # past Python's 4,300-digit limit for int(str)
+            raise CodecError(f"malformed integer: {e}") from None
     if isinstance(data.get("$fn"), str):
         return Function(data["$fn"][:100])
     if "$array" in data and isinstance(data.get("dtype"), str):
@@ -166,7 +171,11 @@ def _from_plain(data: Any, depth: int, special: Any = None) -> Any:
             dtype = np.dtype(data["dtype"])
             if dtype.kind not in "biufcU":  # numbers, booleans and text only: never object arrays
                 raise TypeError(f"dtype {dtype} is not plain data")
-            return np.array(_from_plain(data["$array"], depth + 1, special), dtype=dtype)
+            items = _from_plain(data["$array"], depth + 1, special)
+            size = np.asarray(items).size  # its own dtype: no bigger than the payload
+            if size * dtype.itemsize > MAX_ARRAY_BYTES:
+                raise CodecError(f"an array of {size:,} x {dtype.itemsize:,} bytes is too large to judge")
+            return np.array(items, dtype=dtype)
         except (TypeError, ValueError) as e:
             raise CodecError(f"malformed array: {e}") from None
     cls = _dataclass(data.get("$dc"))
@@ -174,7 +183,7 @@ def _from_plain(data: Any, depth: int, special: Any = None) -> Any:
         fields = {str(k): _from_plain(v, depth + 1, special) for k, v in data["fields"].items()}
         try:
             return cls(**fields)
-        except TypeError as e:
+        except (TypeError, ValueError) as e:  # ValueError: a dataclass that checks its fields (BanditConfig)
             raise CodecError(f"malformed {cls.__name__}: {e}") from None
     raise CodecError("malformed value")
 

@@ -48,6 +48,9 @@ LENT: dict[str, tuple[set[str], set[str]]] = {
     "LegacySchedule": _CURRICULUM,
     "function": (set(), {"__call__", "__gate_audit__"}),
 }
+# Fields of a lent config that name places on the grader's side (the run's own folder, caches): never offered. Without
+# bubblewrap a kernel running as the grader's uid could write into that folder and forge what the audit reads.
+_PATH_FIELDS = {"out_dir", "tokenizer_cache", "extra_files"}
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 MAX_REQUEST = 4_000_000  # characters in one request from the kernel
 
@@ -119,12 +122,19 @@ class Host:
     """The objects lent in one learner's grading, and the answers to the kernel's requests about them."""
 
     def __init__(self, scratch: Path) -> None:
-        self.objects: list[Any] = []
+        # What the current call lent, by handle. Handles are never reused, and each call starts with none lent: a
+        # handle kept from an earlier call (a finished training run) is refused, never used on a later exercise.
+        self.objects: dict[int, Any] = {}
+        self.handles = 0  # handles given out so far
         self.scratch = scratch  # the grader's own folder for copies of path-valued answers
         self.carriers: set[str] = set()  # lesson modules whose stand-ins were lent: they may carry results back
         self.copies = 0  # path-valued answers copied so far
 
     # --- grader -> kernel ----------------------------------------------------------------------------------------
+
+    def begin_call(self) -> None:
+        """Before each call of a learner's function: what earlier calls lent is no longer reachable."""
+        self.objects.clear()
 
     def lend(self, value: Any) -> Any:
         """``encode``'s hook: a handle for a lendable object (``NOT_MINE`` for plain data and the rest)."""
@@ -134,12 +144,10 @@ class Host:
         kind = "stand_in" if built else _kind(value)
         if kind is None:
             return NOT_MINE
-        for i, obj in enumerate(self.objects):
-            if obj is value:
-                break
-        else:
-            self.objects.append(value)
-            i = len(self.objects) - 1
+        i = next((h for h, obj in self.objects.items() if obj is value), None)
+        if i is None:
+            i, self.handles = self.handles, self.handles + 1
+            self.objects[i] = value
         handle = {"$remote": i, "kind": kind}
         if kind == "function":
             handle["folders"] = [p for p in getattr(value, "folder_args", ()) if isinstance(p, int)]
@@ -172,8 +180,8 @@ class Host:
         """``decode``'s hook for a request's arguments: handles, curricula and folders (module docstring)."""
         if "$remote" in data:
             i = data["$remote"]
-            if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(self.objects):
-                raise CodecError("a handle the grader never gave out")
+            if not isinstance(i, int) or isinstance(i, bool) or i not in self.objects:
+                raise CodecError("a handle the grader never gave out, or lent for an earlier call")
             return self.objects[i]
         if "$curriculum" in data:
             return self._curriculum(data["$curriculum"])
@@ -208,7 +216,7 @@ class Host:
         folder.mkdir(parents=True)
         for name, text in spec["files"].items():
             if isinstance(name, str) and _FILE_NAME.match(name) and isinstance(text, str):
-                (folder / name).write_text(text, encoding="utf-8")
+                (folder / name).write_text(text, encoding="utf-8", errors="replace")  # a lone surrogate from JSON
         return folder
 
     def serve(self, request: str) -> str:
@@ -233,7 +241,7 @@ class Host:
         obj = self.decode_rpc({"$remote": req.get("obj")})
         kind, name = _kind(obj), req["name"]
         attrs, methods = LENT.get(kind, (set(), set())) if kind != "config" else (
-            {f.name for f in dataclasses.fields(obj)}, set())  # fmt: skip
+            {f.name for f in dataclasses.fields(obj)} - _PATH_FIELDS, set())  # fmt: skip
         if req["op"] == "get":
             if name in methods:
                 raise _IsMethod
@@ -251,6 +259,11 @@ class Host:
 
             return gate_audit(obj)  # always the audit's own settings: nothing the kernel asks for changes them
         if name == "__call__":
+            folders = getattr(obj, "folder_args", ())
+            if folders and (kwargs or not all(p < len(args) and isinstance(args[p], FolderFacts) for p in folders)):
+                # a folder crosses only as the facts the stand-in gathered: a path (as a keyword, or sent by a
+                # request of the kernel's own) would be opened here, on the grader's side
+                raise CodecError("pass the folder by position (`run(folder)`), as a folder of yours")
             return obj(*args, **kwargs)
         return getattr(obj, name)(*args, **kwargs)
 

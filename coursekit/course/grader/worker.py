@@ -121,6 +121,7 @@ class Session:
         remaining = self.judge_deadline - time.monotonic()
         if remaining <= 0:
             raise CallTimedOut("grading this notebook's functions ran past the notebook's time limit")
+        self.host.begin_call()
         try:
             args_json = encode(args, functions=False, special=self.host.lend)
         except CodecError as e:

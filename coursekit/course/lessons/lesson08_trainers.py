@@ -161,6 +161,11 @@ STAND_INS: dict[str, Callable[[], Any]] = {
     "hf_tokenizer": hf_tokenizer,
 }
 PIECES = ("hf_model", "hf_args", "hf_dataset", "hf_tokenizer")  # wired_trainer's arguments, in order
+# The grader trains what a description asks for, after the learner's call and outside its time limit: each alarm
+# samples on its own (about 0.7 s per alarm in this run), so a description with thousands of them would keep the
+# grader busy for hours. One is the answer; a few still get feedback.
+MAX_ALARMS = 4
+MAX_PROMPT_CHARS = 10_000  # all of an alarm's prompts together (the model has 64 positions)
 
 
 def carry_out(value: Any, plain: Callable[[Any], Any]) -> Any:
@@ -190,11 +195,17 @@ def carry_in(spec: Any, value_of: Callable[[Any], Any]) -> Trainer:
             raise ValueError(f"the Trainer's {key} is a {str(data['$other'])[:60]} of its own, not the one it was given")
         return value_of(data)
 
+    if len(spec["alarms"]) > MAX_ALARMS:
+        raise ValueError(f"the Trainer has {len(spec['alarms'])} CoherenceCallbacks; one is enough (at most "
+                         f"{MAX_ALARMS} are trained)")  # fmt: skip
     alarms = []
     for alarm in spec["alarms"]:
         settings = piece("alarm's settings", alarm.get("settings")) if isinstance(alarm, dict) else None
         if not isinstance(settings, dict):
             raise ValueError("a malformed alarm description")
+        prompts = settings.get("prompts")
+        if isinstance(prompts, list) and sum(len(p) for p in prompts if isinstance(p, str)) > MAX_PROMPT_CHARS:
+            raise ValueError(f"the alarm's prompts are over {MAX_PROMPT_CHARS:,} characters long")
         alarms.append(HFAlarm(**settings, tokenizer=piece("alarm's tokenizer", alarm.get("tokenizer"))))
     with quiet_frameworks():
         return Trainer(model=piece("model", spec.get("model")), args=piece("args", spec.get("args")),
