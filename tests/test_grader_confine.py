@@ -122,3 +122,16 @@ def test_two_gradings_never_share_a_uid():
         assert first != second and confine.UID_BASE <= min(first, second)
     with confine.grading_uid() as again:
         assert again == min(first, second)  # released, so taken again
+
+
+def test_the_worker_takes_the_kernel_s_address_space_limit():
+    # A kernel that floods its output fills the worker's memory (nbclient keeps every output): with the kernel's
+    # limit on the worker too, 2 GiB of it fails there, with 1 GiB as the limit, and nothing else is touched.
+    import subprocess
+    import sys
+
+    code = ("from coursekit.course.grader.worker import _limit_memory\n"
+            "_limit_memory({'sandbox': {'limits': {'address_space': 2**30}}})\n"
+            "try:\n    b = bytearray(2 * 2**30)\nexcept MemoryError:\n    print('MemoryError')\n")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "MemoryError", out.stderr[-500:]

@@ -265,7 +265,7 @@ def test_patching_coursekit_in_the_kernel_changes_nothing(lent):
     verdict, message = lent[("max", "05 · Q2")]
     assert verdict == FAILED and "no sample reached the gate" in message, message
     verdict, message = lent[("max", "05 · Q3")]
-    assert verdict == FAILED and "v1's firehose" in message, message
+    assert verdict == FAILED and ("v1's firehose" in message or "ignores its verdict" in message), message
 
 
 def test_hf_wiring_is_rebuilt_and_trained_by_the_grader(lent):

@@ -148,4 +148,18 @@ def test_q2_broken_trainers_pose_as_the_wired_ones_so_names_tell_nothing():
             assert "without" not in name and "clears" not in name, name
 
     outcome = q2.grade(every_trainer_reaches_the_alarm=by_name)
-    assert outcome.status == INCORRECT and "passes a registry that holds the HF Trainer without" in outcome.message
+    assert outcome.status == INCORRECT and "passes a registry that holds the " in outcome.message, outcome.message
+
+
+def test_q2_a_test_that_passes_only_its_first_call_is_found_out():
+    calls = []
+
+    def first_only(trainers):  # runs every trainer it is given, passes once, then fails naming every trainer
+        calls.append(len(trainers))
+        for name, run in trainers.items():
+            with tempfile.TemporaryDirectory() as out:
+                run(out)
+        assert len(calls) == 1, " / ".join(trainers)
+
+    outcome = q2.grade(every_trainer_reaches_the_alarm=first_only)
+    assert outcome.status == INCORRECT and "failed on them when run again" in outcome.message, outcome.message

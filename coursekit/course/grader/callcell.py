@@ -20,6 +20,7 @@ from .judge import CallTimedOut, KernelGone
 __all__ = ["run_call_cell"]
 
 POLL_S = 0.005  # between looks at the channels while a call runs
+MAX_TEXT = 4_000_000  # characters of a call's output kept: the last ones, where the reply line is
 ALIVE_EVERY_S = 1.0  # how often a silent kernel is checked for death
 
 
@@ -47,6 +48,8 @@ async def run_call_cell(kc: Any, km: Any, code: str, timeout: float, serve: Call
             kind, content = msg.get("msg_type"), msg.get("content", {})
             if kind == "stream":
                 text.append(str(content.get("text", "")))
+                if sum(map(len, text)) > MAX_TEXT:  # a function that floods its output: keep the tail only
+                    text[:] = ["".join(text)[-MAX_TEXT:]]
             elif kind == "error":
                 outputs.append({"output_type": "error", "ename": content.get("ename"),
                                 "traceback": list(content.get("traceback", []))})  # fmt: skip

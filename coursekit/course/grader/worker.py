@@ -180,8 +180,20 @@ class Session:
             verdicts = await judge(problems, values, cells, stopped, fatal, self)
         return {"module": module, "verdicts": verdicts}
 
+def _limit_memory(job: dict) -> None:
+    """The kernel's address-space limit for this worker too: it holds everything the kernel prints (nbclient keeps
+    each cell's outputs) and trains what a learner's answer describes, so a flood ends this learner's grading
+    with an error instead of filling the machine that grades the others."""
+    import resource
+
+    limit = int(job.get("sandbox", {}).get("limits", {}).get("address_space") or 0)
+    if limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def main() -> int:
     job = json.loads(sys.stdin.read())
+    _limit_memory(job)
     result_fd = os.dup(1)  # the parent reads this; the kernel inherits only /dev/null as its stdout
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

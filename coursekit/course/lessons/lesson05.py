@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import random
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -211,14 +212,26 @@ def every_runner_reaches_the_gate(runners):
         if failed is not None:
             raise Incorrect(f"your test fails on coursekit's own runners, which do reach the gate and stop at its "
                             f"halt (it said: {failed}).")  # fmt: skip
-        # Each broken runner stands in for coursekit's firehose, under its name: a test that judges runners by their
-        # names cannot tell them apart. It comes first, so a right test fails at its first audit instead of auditing
-        # the good one again (the audits are most of this check's time).
-        for broken, passed_it in ((v1_firehose, "your test passes a registry that holds v1's firehose, whose samples "
-                                   "never reach the gate: it must fail there."),
-                                  (firehose_ignoring_halt, "your test passes a runner that calls the sample path but "
-                                   "ignores its verdict, and so trains on after the gate says halt (its exit status is "
-                                   "still 3): check where it stopped.")):  # fmt: skip
+        # Then each broken runner, standing in for coursekit's firehose under its name (a test that judges runners by
+        # their names cannot tell them apart), and the good registry twice more, in an order the test cannot know: a
+        # test that passes its first call and fails the later ones is found out (it guesses right one time in six).
+        # A broken runner comes first in its registry, so a right test fails at its first audit.
+        rounds: list[tuple[Callable | None, str]] = [
+            (v1_firehose, "your test passes a registry that holds v1's firehose, whose samples never reach the gate: "
+                          "it must fail there."),
+            (firehose_ignoring_halt, "your test passes a runner that calls the sample path but ignores its verdict, "
+                                     "and so trains on after the gate says halt (its exit status is still 3): check "
+                                     "where it stopped."),
+            (None, ""), (None, ""),
+        ]  # fmt: skip
+        random.SystemRandom().shuffle(rounds)
+        for broken, passed_it in rounds:
+            if broken is None:
+                again = _verdict(test, good)
+                if again is not None:
+                    raise Incorrect(f"your test passed coursekit's own runners once and failed on them when run again "
+                                    f"(it said: {again}): a test must give the same answer on the same runners.")
+                continue
             seen: list[str] = []
             if _verdict(test, {"firehose": _tracked(broken, seen), "legacy": good["legacy"]}) is None:
                 raise Incorrect(passed_it if seen else "your test passed a registry without running the runner it "
