@@ -32,6 +32,7 @@ from array import array
 from itertools import repeat
 
 from .metrics import word_core
+from .wordflags import ENGLISH, FOREIGN, FUNCTION, GLUED, LETTERS, flags_of
 
 __all__ = ["Prepared", "ASCII_NONLETTERS", "ASCII_WHITESPACE"]
 
@@ -44,6 +45,12 @@ ASCII_WHITESPACE = bytes(i for i in range(128) if chr(i).isspace())
 # than str). bytes.split does not split at \x1c-\x1f, which str.split does, so those become spaces first.
 _LOWER_ASCII = bytes.maketrans(bytes(range(65, 91)) + bytes(range(0x1C, 0x20)), bytes(range(97, 123)) + b"    ")
 
+# Tables for bytes.translate over wordflags bytes: _WITHOUT[f] deletes the bytes lacking flag f, _HAS[f] maps a
+# byte to 1 when it has f and to 0 otherwise. _NOT_LOWER deletes all but a-z.
+_WITHOUT = {f: bytes(b for b in range(256) if not b & f) for f in (ENGLISH, FUNCTION, FOREIGN, LETTERS, GLUED)}
+_HAS = {f: bytes(1 if b & f else 0 for b in range(256)) for f in _WITHOUT}
+_NOT_LOWER = bytes(b for b in range(256) if not 97 <= b <= 122)
+
 _PACK = {1: "B", 2: "H", 4: "I", 8: "Q"}  # memoryview formats by width in bytes
 assert all(array(f).itemsize == w for w, f in _PACK.items()), "a platform whose C ints are not 2, 4 and 8 bytes"
 
@@ -51,14 +58,16 @@ assert all(array(f).itemsize == w for w, f in _PACK.items()), "a platform whose 
 class Prepared:
     """``text`` split and encoded once (module docstring). Attributes:
 
-    ``text``, ``data`` (its UTF-8 bytes), ``n`` (its number of words: ``text.lower().split()``), ``distinct``
-    (the distinct words, lowercased, in order of first appearance; a word's id is its index here), ``core``
-    (each distinct word's ``metrics.word_core``, in the same order), ``seq`` (the ids in text order) and
-    ``lines`` (the non-blank lines). ``words``, ``nonspace`` and ``chars`` are computed when first asked for.
+    ``text``, ``data`` (its UTF-8 bytes), ``n`` (its number of words: ``text.lower().split()``), ``vocab`` (the
+    distinct words, lowercased, in order of first appearance, as the split gives them: ``bytes`` for ASCII text,
+    ``str`` otherwise; a word's id is its index here), ``flags`` (each distinct word's ``wordflags`` byte, in the
+    same order), ``seq`` (the ids in text order) and ``lines`` (the non-blank lines). ``distinct`` (``vocab`` as
+    ``str``), ``core`` (each distinct word's ``metrics.word_core``), ``words``, ``word_flags``, ``nonspace`` and
+    ``chars`` are computed when first asked for.
     """
 
-    __slots__ = ("text", "data", "n", "distinct", "core", "seq", "lines", "_codes", "_sets", "_words",
-                 "_nonspace", "_chars")  # fmt: skip
+    __slots__ = ("text", "data", "n", "vocab", "flags", "seq", "lines", "_distinct", "_core", "_codes", "_sets",
+                 "_words", "_word_flags", "_nonspace", "_chars")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -78,19 +87,36 @@ class Prepared:
             self.seq = list(map(ids.__getitem__, words))
             if len(ids) <= 256:
                 self.seq = bytes(self.seq)
-        if ascii_:  # the words are bytes; every core in one C call per distinct word
-            self.distinct = list(map(bytes.decode, ids))
-            self.core = list(map(str.strip, self.distinct, repeat(ASCII_NONLETTERS)))
-            self._words = None
-        else:
-            self.distinct = list(ids)
-            self.core = list(map(word_core, self.distinct))
-            self._words = words
-        self.lines = [line for line in text.splitlines() if line.strip()]  # the non-blank lines
+        # ASCII words stay bytes: the per-word work is the flags, remembered per word string (wordflags), so
+        # nothing needs them as str unless ``distinct`` or ``core`` is asked for.
+        self.vocab = list(ids)
+        self.flags = flags_of(self.vocab)
+        self._distinct = None if ascii_ else self.vocab
+        self._words = None if ascii_ else words
+        self._core: list[str] | None = None
+        self.lines = list(filter(str.strip, text.splitlines()))  # the non-blank lines, filtered in C
         self._codes: dict[int, list] = {}
         self._sets: dict[int, set] = {}
+        self._word_flags: bytes | None = None
         self._nonspace: str | None = None
         self._chars: set[str] | None = None
+
+    @property
+    def distinct(self) -> list[str]:
+        """The distinct words (lowercased) as ``str``, in order of first appearance."""
+        if self._distinct is None:
+            self._distinct = list(map(bytes.decode, self.vocab))
+        return self._distinct
+
+    @property
+    def core(self) -> list[str]:
+        """Each distinct word's ``metrics.word_core``, in ``distinct``'s order."""
+        if self._core is None:
+            if self.text.isascii():  # one C call per distinct word
+                self._core = list(map(str.strip, self.distinct, repeat(ASCII_NONLETTERS)))
+            else:
+                self._core = list(map(word_core, self.distinct))
+        return self._core
 
     @property
     def words(self) -> list[str]:
@@ -98,6 +124,26 @@ class Prepared:
         if self._words is None:
             self._words = list(map(self.distinct.__getitem__, self.seq))
         return self._words
+
+    @property
+    def word_flags(self) -> bytes:
+        """Each word's ``wordflags`` byte, in text order (``flags`` read through ``seq``)."""
+        if self._word_flags is None:
+            seq = self.seq
+            if isinstance(seq, bytes):
+                self._word_flags = seq.translate(self.flags.ljust(256, b"\0"))
+            else:
+                self._word_flags = bytes(map(self.flags.__getitem__, seq))
+        return self._word_flags
+
+    def count_flag(self, flag: int) -> int:
+        """How many words (positions in the text) have ``flag`` (one of wordflags' bits): deleting the words
+        without it is one C pass."""
+        return len(self.word_flags.translate(None, _WITHOUT[flag]))
+
+    def flag_hits(self, hit: int, among: int) -> bytes:
+        """For each word with flag ``among``, in text order, 1 when it also has flag ``hit``, else 0."""
+        return self.word_flags.translate(_HAS[hit], _WITHOUT[among])
 
     @property
     def chars(self) -> set[str]:
@@ -127,14 +173,15 @@ class Prepared:
             # Every non-whitespace character lies in a word, and the distinct words hold them all, lowercased: a
             # loop's few words are far shorter than the text. Folding case only merges characters, so reaching
             # the cap lowercased settles it; below it, a letter counts once for each case the text holds it in.
-            joined = "".join(self.distinct)
+            joined = b"".join(self.vocab)
             chars = set(joined[: 8 * cap])  # prose reaches the cap within a few lines: no need to read the rest
             if len(chars) < cap:
                 chars = set(joined)
             if len(chars) >= cap:
                 return cap
-            low = [c for c in chars if c.isalpha()]
-            cased = sum(map(t.__contains__, low)) + sum(map(t.__contains__, map(str.upper, low)))
+            low = bytes(chars).translate(None, _NOT_LOWER)  # the letters, all lowercase as the words are
+            data = self.data
+            cased = sum(map(data.__contains__, low)) + sum(map(data.__contains__, low.upper()))
             return min(cap, len(chars) - len(low) + cased)
         d = len(self.chars) - sum(map(str.isspace, self.chars))
         return min(d, cap)

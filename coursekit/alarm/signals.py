@@ -35,13 +35,8 @@ from __future__ import annotations
 import re
 import zlib
 from .prepared import Prepared
-from .wordlists import (
-    EMPTY_SLOT,
-    FOREIGN_FUNCTION_WORDS,
-    FUNCTION_WORDS,
-    GLUED_REPEAT,
-    SPECIAL_TOKEN,
-)
+from .wordflags import FOREIGN, FUNCTION, GLUED, LETTERS, keys_of
+from .wordlists import EMPTY_SLOT, FUNCTION_WORDS, SPECIAL_TOKEN
 
 __all__ = [
     "FUNCTION_WORDS",
@@ -104,17 +99,18 @@ def _char_rep(p: _Prep) -> float:
 def _duplicates(p: _Prep) -> float:
     if p.n < 2:
         return 0.0
-    # Per distinct word its key (its core, or the word if it has no letters) and the first distinct word with
-    # that key; then the words are compared with their neighbours in C (Prepared.equal_neighbours).
+    # Per distinct word its key (its core, or the word if it has no letters; remembered per word by wordflags)
+    # and the first distinct word with that key; then the words are compared with their neighbours in C
+    # (Prepared.equal_neighbours).
     first: dict[str, int] = {}
-    keys = list(map(first.setdefault, [c or w for w, c in zip(p.distinct, p.core)], range(len(p.core))))
+    keys = list(map(first.setdefault, keys_of(p.vocab), range(len(p.vocab))))
     return p.equal_neighbours(keys) / (p.n - 1)
 
 
 def _function_share(p: _Prep) -> float:
     if not p.n:
         return 0.0
-    return p.count_where(bytes(map(FUNCTION_WORDS.__contains__, p.core))) / p.n
+    return p.count_flag(FUNCTION) / p.n
 
 
 def _special(p: _Prep) -> float:
@@ -146,13 +142,21 @@ def _foreign_letters(p: _Prep) -> float:
 
 
 def _foreign_window(p: _Prep, window: int = 8) -> float:
-    foreign = bytes(map(FOREIGN_FUNCTION_WORDS.__contains__, p.core))
-    if 1 not in foreign:  # the common case: none at all
+    hits = p.flag_hits(FOREIGN, LETTERS)  # per letter-word in text order: 1 for a foreign one
+    if 1 not in hits:  # the common case: none at all (a foreign function word is all letters)
         return 0.0
-    letters = list(map(str.isalpha, p.core))
-    hits = [foreign[i] for i in p.seq if letters[i]]  # per letter-word in text order: 1 for a foreign one
     if len(hits) <= window:
         return sum(hits) / len(hits)
+    if window < 256:
+        # Every window's count at once, in C: hits as one big integer, a byte per word (word i is byte i), plus
+        # itself shifted down by 1 ... window-1 words; byte i of the sum is the count of words i ... i+window-1
+        # (at most window, so no byte carries into the next). The last few bytes count windows cut short by the
+        # end of the text, each a part of the last whole window, so they are never the highest.
+        x = int.from_bytes(hits, "little")
+        counts = x
+        for k in range(1, window):
+            counts += x >> (8 * k)
+        return max(counts.to_bytes(len(hits), "little")) / window
     run = high = sum(hits[:window])
     for i in range(window, len(hits)):  # slide: add the word entering, drop the one leaving
         run += hits[i] - hits[i - window]
@@ -161,17 +165,16 @@ def _foreign_window(p: _Prep, window: int = 8) -> float:
 
 
 def _glued(p: _Prep) -> float:
-    # Each distinct (lowercased) word is tested once: a loop repeats its words, and case does not change a run.
+    # Each distinct (lowercased) word is tested once and remembered (wordflags): case does not change a run.
     if not p.n:
         return 0.0
-    glued = bytes(len(w) >= 6 and GLUED_REPEAT.search(w) is not None for w in p.distinct)
-    return p.count_where(glued) / p.n
+    return p.count_flag(GLUED) / p.n
 
 
 def _empty_slots(p: _Prep) -> float:
     if not p.lines:
         return 0.0
-    return sum(bool(EMPTY_SLOT.fullmatch(ln)) for ln in p.lines) / len(p.lines)
+    return (len(p.lines) - list(map(EMPTY_SLOT.fullmatch, p.lines)).count(None)) / len(p.lines)  # in C
 
 
 def _check_positive(name: str, v: object) -> None:

@@ -45,10 +45,10 @@ from .metrics import (
     ENGLISH_MAX,
     TRIGRAM_MAX,
     SampleScore,
-    english_lexicon,
     eval_chat_quality,
 )
 from .v3gate import V3Config, V3Decision, V3Gate, verdict
+from .wordflags import ENGLISH
 
 __all__ = ["V4Config", "Verdict", "V4Decision", "V4Gate", "judge", "V4_RULES", "GATE_NAMES", "verdict_of"]
 
@@ -108,7 +108,7 @@ def _score(p: S.Prepared) -> SampleScore:
     """``eval_chat_quality`` of a prepared text, reusing its split, word ids and n-grams (the same arithmetic, the
     same floats: tests/test_v4gate.py checks it on random text)."""
     n = p.n
-    english = ENGLISH_MAX * p.count_where(bytes(map(english_lexicon().__contains__, p.core))) / n if n else 0.0
+    english = ENGLISH_MAX * p.count_flag(ENGLISH) / n if n else 0.0  # the lexicon flag, remembered per word
     b = BIGRAM_MAX * p.distinct_ngrams(2) / (n - 1) if n >= 2 else 0.0
     t = TRIGRAM_MAX * p.distinct_ngrams(3) / (n - 2) if n >= 3 else 0.0  # shared with the "repeat" rule
     c = CHARS_MAX * min(1.0, p.distinct_chars(CHARS_FULL_AT) / CHARS_FULL_AT)
