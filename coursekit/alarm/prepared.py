@@ -32,7 +32,7 @@ from array import array
 from itertools import repeat
 
 from .metrics import word_core
-from .wordflags import ENGLISH, FOREIGN, FUNCTION, GLUED, LETTERS, flags_of
+from .wordflags import ENGLISH, FOREIGN, FUNCTION, GLUED, LETTERS, STRIPPED, flags_of
 
 __all__ = ["Prepared", "ASCII_NONLETTERS", "ASCII_WHITESPACE"]
 
@@ -47,7 +47,7 @@ _LOWER_ASCII = bytes.maketrans(bytes(range(65, 91)) + bytes(range(0x1C, 0x20)), 
 
 # Tables for bytes.translate over wordflags bytes: _WITHOUT[f] deletes the bytes lacking flag f, _HAS[f] maps a
 # byte to 1 when it has f and to 0 otherwise. _NOT_LOWER deletes all but a-z.
-_WITHOUT = {f: bytes(b for b in range(256) if not b & f) for f in (ENGLISH, FUNCTION, FOREIGN, LETTERS, GLUED)}
+_WITHOUT = {f: bytes(b for b in range(256) if not b & f) for f in (ENGLISH, FUNCTION, FOREIGN, LETTERS, GLUED, STRIPPED)}
 _HAS = {f: bytes(1 if b & f else 0 for b in range(256)) for f in _WITHOUT}
 _NOT_LOWER = bytes(b for b in range(256) if not 97 <= b <= 122)
 
@@ -61,13 +61,13 @@ class Prepared:
     ``text``, ``data`` (its UTF-8 bytes), ``n`` (its number of words: ``text.lower().split()``), ``vocab`` (the
     distinct words, lowercased, in order of first appearance, as the split gives them: ``bytes`` for ASCII text,
     ``str`` otherwise; a word's id is its index here), ``flags`` (each distinct word's ``wordflags`` byte, in the
-    same order), ``seq`` (the ids in text order) and ``lines`` (the non-blank lines). ``distinct`` (``vocab`` as
-    ``str``), ``core`` (each distinct word's ``metrics.word_core``), ``words``, ``word_flags``, ``nonspace`` and
-    ``chars`` are computed when first asked for.
+    same order), ``seq`` (the ids in text order), ``word_flags`` (each word's flags byte, in text order) and
+    ``lines`` (the non-blank lines). ``distinct`` (``vocab`` as ``str``), ``core`` (each distinct word's
+    ``metrics.word_core``), ``words``, ``nonspace`` and ``chars`` are computed when first asked for.
     """
 
-    __slots__ = ("text", "data", "n", "vocab", "flags", "seq", "lines", "_distinct", "_core", "_codes", "_sets",
-                 "_words", "_word_flags", "_nonspace", "_chars")  # fmt: skip
+    __slots__ = ("text", "data", "n", "vocab", "flags", "seq", "word_flags", "lines", "_distinct", "_core", "_codes",
+                 "_sets", "_words", "_nonspace", "_chars")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -90,14 +90,16 @@ class Prepared:
         # ASCII words stay bytes: the per-word work is the flags, remembered per word string (wordflags), so
         # nothing needs them as str unless ``distinct`` or ``core`` is asked for.
         self.vocab = list(ids)
-        self.flags = flags_of(self.vocab)
+        self.flags = flags = flags_of(self.vocab)
+        # Each word's flags byte in text order, which every count of flagged words reads (count_flag).
+        self.word_flags = self.seq.translate(flags.ljust(256, b"\0")) if isinstance(self.seq, bytes) else bytes(
+            map(flags.__getitem__, self.seq))
         self._distinct = None if ascii_ else self.vocab
         self._words = None if ascii_ else words
         self._core: list[str] | None = None
         self.lines = list(filter(str.strip, text.splitlines()))  # the non-blank lines, filtered in C
         self._codes: dict[int, list] = {}
         self._sets: dict[int, set] = {}
-        self._word_flags: bytes | None = None
         self._nonspace: str | None = None
         self._chars: set[str] | None = None
 
@@ -125,21 +127,14 @@ class Prepared:
             self._words = list(map(self.distinct.__getitem__, self.seq))
         return self._words
 
-    @property
-    def word_flags(self) -> bytes:
-        """Each word's ``wordflags`` byte, in text order (``flags`` read through ``seq``)."""
-        if self._word_flags is None:
-            seq = self.seq
-            if isinstance(seq, bytes):
-                self._word_flags = seq.translate(self.flags.ljust(256, b"\0"))
-            else:
-                self._word_flags = bytes(map(self.flags.__getitem__, seq))
-        return self._word_flags
-
     def count_flag(self, flag: int) -> int:
         """How many words (positions in the text) have ``flag`` (one of wordflags' bits): deleting the words
         without it is one C pass."""
         return len(self.word_flags.translate(None, _WITHOUT[flag]))
+
+    def any_flag(self, flag: int) -> bool:
+        """Whether some distinct word has ``flag``."""
+        return len(self.flags.translate(None, _WITHOUT[flag])) > 0
 
     def flag_hits(self, hit: int, among: int) -> bytes:
         """For each word with flag ``among``, in text order, 1 when it also has flag ``hit``, else 0."""
@@ -237,18 +232,19 @@ class Prepared:
             flags[i] = 0
         return flags
 
-    def equal_neighbours(self, keys: list[int]) -> int:
+    def equal_neighbours(self, keys: list[int] | None = None) -> int:
         """How many words equal the word before them, where two distinct words are equal when ``keys`` gives them
-        the same number (``keys`` has one id from 0 to len(distinct) - 1 per distinct word, in its order)."""
+        the same number (``keys`` has one id from 0 to len(distinct) - 1 per distinct word, in its order; None:
+        each distinct word its own number, i.e. equal words)."""
         seq = self.seq
         if len(seq) < 2:
             return 0
         if isinstance(seq, bytes):
-            k = seq.translate(bytes(keys).ljust(256, b"\0"))
+            k = seq if keys is None else seq.translate(bytes(keys).ljust(256, b"\0"))
             # XOR of the sequence with itself one word later, as two big integers: a zero byte is an equal pair.
             x = int.from_bytes(k[:-1], "big") ^ int.from_bytes(k[1:], "big")
             return x.to_bytes(len(k) - 1, "big").count(0)
-        k = list(map(keys.__getitem__, seq))
+        k = seq if keys is None else list(map(keys.__getitem__, seq))
         return sum(map(operator.eq, k, k[1:]))
 
 

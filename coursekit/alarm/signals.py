@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import zlib
 from .prepared import Prepared
-from .wordflags import FOREIGN, FUNCTION, GLUED, LETTERS, keys_of
+from .wordflags import FOREIGN, FUNCTION, GLUED, LETTERS, STRIPPED, keys_of
 from .wordlists import EMPTY_SLOT, FUNCTION_WORDS, SPECIAL_TOKEN
 
 __all__ = [
@@ -99,6 +99,8 @@ def _char_rep(p: _Prep) -> float:
 def _duplicates(p: _Prep) -> float:
     if p.n < 2:
         return 0.0
+    if not p.any_flag(STRIPPED):  # the common case: every word is its own key, so equal keys are equal words
+        return p.equal_neighbours() / (p.n - 1)
     # Per distinct word its key (its core, or the word if it has no letters; remembered per word by wordflags)
     # and the first distinct word with that key; then the words are compared with their neighbours in C
     # (Prepared.equal_neighbours).

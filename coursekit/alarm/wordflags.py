@@ -22,7 +22,7 @@ from __future__ import annotations
 from .metrics import english_lexicon, word_core
 from .wordlists import FOREIGN_FUNCTION_WORDS, FUNCTION_WORDS, GLUED_REPEAT
 
-__all__ = ["ENGLISH", "FUNCTION", "FOREIGN", "LETTERS", "GLUED", "flags_of", "keys_of", "word_flags", "word_key",
+__all__ = ["ENGLISH", "FUNCTION", "FOREIGN", "LETTERS", "GLUED", "STRIPPED", "flags_of", "keys_of", "word_flags", "word_key",
            "clear", "CACHE_WORDS", "LONGEST_CACHED"]  # fmt: skip
 
 ENGLISH = 1  # the core is in metrics.english_lexicon() (v2's English axis)
@@ -30,6 +30,7 @@ FUNCTION = 2  # the core is in wordlists.FUNCTION_WORDS
 FOREIGN = 4  # the core is in wordlists.FOREIGN_FUNCTION_WORDS
 LETTERS = 8  # the core is all letters (str.isalpha): a letter-word, for the drift window
 GLUED = 16  # 6+ characters holding one piece of 2+ characters three times in a row (wordlists.GLUED_REPEAT)
+STRIPPED = 32  # the word's key is not the word itself ("cat," -> "cat"), so another word may share the key
 
 CACHE_WORDS = 100_000  # words remembered at most: about 20 MB with LONGEST_CACHED
 LONGEST_CACHED = 64  # longer words (a glued run, a URL) are rare, big, and seldom repeat exactly
@@ -47,7 +48,8 @@ def word_flags(word: bytes | str) -> int:
     core = word_core(text)
     flags = ((core in english_lexicon()) * ENGLISH | (core in FUNCTION_WORDS) * FUNCTION
              | (core in FOREIGN_FUNCTION_WORDS) * FOREIGN | core.isalpha() * LETTERS
-             | (len(text) >= 6 and GLUED_REPEAT.search(text) is not None) * GLUED)  # fmt: skip
+             | (len(text) >= 6 and GLUED_REPEAT.search(text) is not None) * GLUED
+             | (core not in ("", text)) * STRIPPED)  # fmt: skip
     if len(word) <= LONGEST_CACHED:
         if len(_FLAGS) >= CACHE_WORDS:
             clear()
@@ -66,7 +68,12 @@ def flags_of(words: list) -> bytes:
     """One flags byte per word of ``words``, in order: a loop in C when every word is remembered."""
     try:
         return bytes(map(_FLAGS.__getitem__, words))
-    except KeyError:  # a new word (or the store was just emptied): work out what is missing, remember it
+    except KeyError:  # new words: work out only those (a set difference in C), then read all again
+        for word in set(words).difference(_FLAGS):
+            word_flags(word)
+    try:
+        return bytes(map(_FLAGS.__getitem__, words))
+    except KeyError:  # a word too long to remember, or the store was emptied meanwhile
         return bytes(map(word_flags, words))
 
 
