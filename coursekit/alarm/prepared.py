@@ -27,6 +27,7 @@ against the plain Python it replaces, on random text.
 from __future__ import annotations
 
 import operator
+import re
 import sys
 from array import array
 from itertools import repeat
@@ -50,6 +51,8 @@ _LOWER_ASCII = bytes.maketrans(bytes(range(65, 91)) + bytes(range(0x1C, 0x20)), 
 _WITHOUT = {f: bytes(b for b in range(256) if not b & f) for f in (ENGLISH, FUNCTION, FOREIGN, LETTERS, GLUED, STRIPPED)}
 _HAS = {f: bytes(1 if b & f else 0 for b in range(256)) for f in _WITHOUT}
 _NOT_LOWER = bytes(b for b in range(256) if not 97 <= b <= 122)
+# Whitespace beyond ASCII (U+0085, U+00A0, U+2028 ...): re's \s is str.isspace, so this is exactly str.split's.
+_WIDE_SPACE = re.compile(r"[^\S\x00-\x7f]")
 
 _PACK = {1: "B", 2: "H", 4: "I", 8: "Q"}  # memoryview formats by width in bytes
 assert all(array(f).itemsize == w for w, f in _PACK.items()), "a platform whose C ints are not 2, 4 and 8 bytes"
@@ -67,13 +70,15 @@ class Prepared:
     """
 
     __slots__ = ("text", "data", "n", "vocab", "flags", "seq", "word_flags", "lines", "_distinct", "_core", "_codes",
-                 "_sets", "_words", "_nonspace", "_chars")  # fmt: skip
+                 "_sets", "_words", "_nonspace", "_chars", "_lowercase")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.data = text.encode("utf-8")
         ascii_ = text.isascii()
-        words: list = self.data.translate(_LOWER_ASCII).split() if ascii_ else text.lower().split()
+        low = None if ascii_ else text.lower()
+        words: list = self.data.translate(_LOWER_ASCII).split() if ascii_ else low.split()
+        self._lowercase = low == text  # (non-ASCII text) no case to fold: its words are the lowercased ones
         self.n = n = len(words)
         # Each word's id in one pass of dict.setdefault (in C, through map): a word seen before gets its old id.
         # The ids handed out are positions in the text; translate renumbers them 0, 1, 2 ... (bytes.maketrans).
@@ -142,9 +147,13 @@ class Prepared:
 
     @property
     def chars(self) -> set[str]:
-        """The set of the text's characters."""
+        """The set of the text's non-whitespace characters (case-sensitive)."""
         if self._chars is None:
-            self._chars = set(self.text)
+            # Every non-whitespace character lies in a word: joining the distinct words makes far fewer one-char
+            # strings than the whole text when words repeat (a set of the text costs one object per character
+            # beyond Latin-1). Lowercase text's distinct words are at hand; others are split again, keeping case.
+            words = self.vocab if self._lowercase else dict.fromkeys(self.text.split())
+            self._chars = set("".join(words))
         return self._chars
 
     @property
@@ -155,9 +164,12 @@ class Prepared:
         return self._nonspace
 
     def nonspace_count(self) -> int:
-        """How many characters of the text are not whitespace (for ASCII text, one C pass deleting it)."""
-        if self.text.isascii():
+        """How many characters of the text are not whitespace (one C pass deleting it from the bytes)."""
+        t = self.text
+        if t.isascii():
             return len(self.data.translate(None, ASCII_WHITESPACE))
+        if not _WIDE_SPACE.search(t):  # all its whitespace is ASCII, one byte of the UTF-8 bytes each
+            return len(t) - len(self.data) + len(self.data.translate(None, ASCII_WHITESPACE))
         return len(self.nonspace)
 
     def distinct_chars(self, cap: int) -> int:
@@ -178,8 +190,14 @@ class Prepared:
             data = self.data
             cased = sum(map(data.__contains__, low)) + sum(map(data.__contains__, low.upper()))
             return min(cap, len(chars) - len(low) + cased)
-        d = len(self.chars) - sum(map(str.isspace, self.chars))
-        return min(d, cap)
+        if self._lowercase:  # the distinct words hold every non-whitespace character, in their own case
+            if len(set("".join(self.vocab)[: 8 * cap])) >= cap:
+                return cap
+        else:
+            head = set(t[: 8 * cap])  # as above: prose reaches the cap early
+            if len(head) - sum(map(str.isspace, head)) >= cap:
+                return cap
+        return min(cap, len(self.chars))
 
     def count_where(self, flags: bytes) -> int:
         """How many words (positions in the text) have a distinct word whose flag is 1; ``flags`` holds one

@@ -78,17 +78,18 @@ def _compression(p: _Prep) -> float:
 
 
 def _coverage(p: _Prep, n: int = 3) -> float:
-    # No Python loop per word: a flag per n-gram says "seen before" (Prepared.seen_before); word j is covered iff
-    # a flag sits in the n n-grams ending at j, i.e. iff the window P[j : j+n] of the flags padded with n-1 zeros
-    # on each side is not all zeros, and a run of L zeros holds L-n+1 such windows (counted by a regex, in C).
+    # No Python loop per word: a flag per n-gram says "seen before" (Prepared.seen_before); word j is covered iff a
+    # flag sits in one of the n n-grams ending at j. As one big integer, a byte per n-gram (n-gram i is byte i),
+    # OR-ed with itself shifted up by 1 ... n-1 bytes, byte j holds exactly that: 1 for a covered word.
     if p.n < n:
         return 0.0
     if p.distinct_ngrams(n) == p.n - n + 1:  # the common case: no n-gram occurs twice
         return 0.0
-    padded = bytes(n - 1) + p.seen_before(n) + bytes(n - 1)
-    runs = re.findall(b"\x00" * n + b"\x00*", padded)  # n zeros then any more: a literal prefix, found fast
-    uncovered = sum(len(run) - n + 1 for run in runs)
-    return (p.n - uncovered) / p.n
+    flags = int.from_bytes(p.seen_before(n), "little")
+    covered = flags
+    for k in range(1, n):
+        covered |= flags << (8 * k)
+    return (p.n - covered.to_bytes(p.n, "little").count(0)) / p.n
 
 
 def _char_rep(p: _Prep) -> float:
