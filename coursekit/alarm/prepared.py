@@ -210,6 +210,14 @@ class Prepared:
     def codes(self, n: int) -> list:
         """One hashable value per word n-gram, in order: equal values for equal n-grams and only for them (ints
         packed from the n ids when they fit in 64 bits, tuples of ids otherwise). Computed once per n."""
+        codes = self._packed(n)
+        if isinstance(codes, memoryview):
+            codes = self._codes[n] = codes.tolist()
+        return codes
+
+    def _packed(self, n: int) -> memoryview | list:
+        """``codes(n)``, or the same ints still as a memoryview: a set reads them from it without a list of them
+        (which costs as much as the set)."""
         if n not in self._codes:
             self._codes[n] = _pack(self.seq, n)
         return self._codes[n]
@@ -217,7 +225,7 @@ class Prepared:
     def ngram_set(self, n: int) -> set:
         """The distinct word n-grams, as ``codes(n)`` values: a set built in C. Computed once per n."""
         if n not in self._sets:
-            self._sets[n] = set(self.codes(n))
+            self._sets[n] = set(self._packed(n))
         return self._sets[n]
 
     def distinct_ngrams(self, n: int) -> int:
@@ -234,7 +242,7 @@ class Prepared:
 
     def seen_before(self, n: int) -> bytearray:
         """One flag per word n-gram, in order: 1 when the same n-gram occurred earlier, 0 at its first occurrence."""
-        codes, distinct = self.codes(n), len(self.ngram_set(n))
+        codes, distinct = self._packed(n), len(self.ngram_set(n))
         flags = bytearray(b"\x01") * len(codes)
         if len(set(codes[:distinct])) == distinct:
             # The first `distinct` n-grams are all different, so every distinct n-gram occurs first among them:
@@ -244,6 +252,7 @@ class Prepared:
         # dict.fromkeys keeps the distinct n-grams in order of first appearance, so each one's first position
         # lies after the previous one's: list.index resumes there, and the scans add up to one pass in C. The
         # Python loop runs once per distinct n-gram, which a loop has few of.
+        codes = self.codes(n)
         i = 0
         for code in dict.fromkeys(codes):
             i = codes.index(code, i)
@@ -266,8 +275,9 @@ class Prepared:
         return sum(map(operator.eq, k, k[1:]))
 
 
-def _pack(seq: bytes | list[int], n: int) -> list:
-    """The n-grams of ``seq`` as ints (module docstring), or as tuples when the ids or n are too large."""
+def _pack(seq: bytes | list[int], n: int) -> memoryview | list:
+    """The n-grams of ``seq`` as ints (module docstring), in a memoryview, or as a list of tuples when the ids or
+    n are too large."""
     g = len(seq) - n + 1
     if g < 1:
         return []
@@ -275,9 +285,9 @@ def _pack(seq: bytes | list[int], n: int) -> list:
     if not isinstance(seq, bytes) or not width:
         return list(zip(*(seq[k:] for k in range(n))))
     if width == 1:
-        return list(seq)
+        return memoryview(seq)
     # Window i's n ids go to bytes i*width ... i*width+n-1 (the rest stay 0): lane k holds seq[k : k+g].
     buf = bytearray(width * g)
     for k in range(n):
         buf[k::width] = seq[k : k + g]
-    return memoryview(buf).cast(_PACK[width]).tolist()
+    return memoryview(buf).cast(_PACK[width])

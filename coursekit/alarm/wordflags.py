@@ -10,8 +10,9 @@ one, so each word's answer is kept: one byte of bit flags (``ENGLISH`` ... ``GLU
 word's *key* for the stutter signal (its core, or the word itself when it has no letters). A sample then reads all
 its words' flags with one ``bytes(map(dict.__getitem__, words))``, a loop in C.
 
-The memory is bounded: words longer than ``LONGEST_CACHED`` are never stored (they are worked out each time), and
-when ``CACHE_WORDS`` words are stored the store is emptied and refills from the next samples. A word is looked up
+The memory is bounded: when ``CACHE_WORDS`` words or ``CACHE_CHARS`` characters are stored, the store is emptied
+and refills from the next samples; a word longer than ``LONGEST_CACHED`` is never stored (it is worked out each
+time: a sample holding one costs a Python call per distinct word). A word is looked up
 as the sample's split gives it: ``bytes`` for ASCII text (coursekit.alarm.prepared splits ASCII text as bytes),
 ``str`` otherwise; both get the same answer (``b"cat"`` is worked out as ``"cat"``). ``clear()`` empties the store
 (benchmarks/bench_realworld.py uses it to time a verdict with nothing remembered).
@@ -23,7 +24,7 @@ from .metrics import english_lexicon, word_core
 from .wordlists import FOREIGN_FUNCTION_WORDS, FUNCTION_WORDS, GLUED_REPEAT
 
 __all__ = ["ENGLISH", "FUNCTION", "FOREIGN", "LETTERS", "GLUED", "STRIPPED", "flags_of", "keys_of", "word_flags", "word_key",
-           "clear", "CACHE_WORDS", "LONGEST_CACHED"]  # fmt: skip
+           "clear", "CACHE_WORDS", "CACHE_CHARS", "LONGEST_CACHED"]  # fmt: skip
 
 ENGLISH = 1  # the core is in metrics.english_lexicon() (v2's English axis)
 FUNCTION = 2  # the core is in wordlists.FUNCTION_WORDS
@@ -32,11 +33,13 @@ LETTERS = 8  # the core is all letters (str.isalpha): a letter-word, for the dri
 GLUED = 16  # 6+ characters holding one piece of 2+ characters three times in a row (wordlists.GLUED_REPEAT)
 STRIPPED = 32  # the word's key is not the word itself ("cat," -> "cat"), so another word may share the key
 
-CACHE_WORDS = 100_000  # words remembered at most: about 20 MB with LONGEST_CACHED
-LONGEST_CACHED = 64  # longer words (a glued run, a URL) are rare, big, and seldom repeat exactly
+CACHE_WORDS = 100_000  # words remembered at most ...
+CACHE_CHARS = 2_000_000  # ... and characters in them: with the dicts' entries, at most about 20 MB
+LONGEST_CACHED = 10_000  # a "word" this long is a flood with no spaces, not a word
 
 _FLAGS: dict[bytes | str, int] = {}  # word -> its flags
 _KEYS: dict[bytes | str, str] = {}  # word -> its key; holds exactly _FLAGS's words
+_stored_chars = 0  # the characters of _FLAGS's words
 
 
 def word_flags(word: bytes | str) -> int:
@@ -51,8 +54,10 @@ def word_flags(word: bytes | str) -> int:
              | (len(text) >= 6 and GLUED_REPEAT.search(text) is not None) * GLUED
              | (core not in ("", text)) * STRIPPED)  # fmt: skip
     if len(word) <= LONGEST_CACHED:
-        if len(_FLAGS) >= CACHE_WORDS:
+        global _stored_chars
+        if len(_FLAGS) >= CACHE_WORDS or _stored_chars >= CACHE_CHARS:
             clear()
+        _stored_chars += len(word)
         _KEYS[word] = core or text  # before _FLAGS: a word found in _FLAGS has its key stored
         _FLAGS[word] = flags
     return flags
@@ -87,5 +92,7 @@ def keys_of(words: list) -> list[str]:
 
 def clear() -> None:
     """Forget every word."""
+    global _stored_chars
+    _stored_chars = 0
     _FLAGS.clear()
     _KEYS.clear()
