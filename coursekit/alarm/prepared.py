@@ -27,7 +27,6 @@ against the plain Python it replaces, on random text.
 from __future__ import annotations
 
 import operator
-import re
 import sys
 from array import array
 from itertools import repeat
@@ -51,8 +50,9 @@ _LOWER_ASCII = bytes.maketrans(bytes(range(65, 91)) + bytes(range(0x1C, 0x20)), 
 _WITHOUT = {f: bytes(b for b in range(256) if not b & f) for f in (ENGLISH, FUNCTION, FOREIGN, LETTERS, GLUED, STRIPPED)}
 _HAS = {f: bytes(1 if b & f else 0 for b in range(256)) for f in _WITHOUT}
 _NOT_LOWER = bytes(b for b in range(256) if not 97 <= b <= 122)
-# Whitespace beyond ASCII (U+0085, U+00A0, U+2028 ...): re's \s is str.isspace, so this is exactly str.split's.
-_WIDE_SPACE = re.compile(r"[^\S\x00-\x7f]")
+
+# id -> id * m (mod 256) for each power m of a base up to 16 that is below 256, for _pack's one-byte codes.
+_TIMES = {b**k: bytes(i * b**k % 256 for i in range(256)) for b in range(1, 17) for k in range(8) if b**k < 256}
 
 _PACK = {1: "B", 2: "H", 4: "I", 8: "Q"}  # memoryview formats by width in bytes
 assert all(array(f).itemsize == w for w, f in _PACK.items()), "a platform whose C ints are not 2, 4 and 8 bytes"
@@ -70,15 +70,14 @@ class Prepared:
     """
 
     __slots__ = ("text", "data", "n", "vocab", "flags", "seq", "word_flags", "lines", "_distinct", "_core", "_codes",
-                 "_sets", "_words", "_nonspace", "_chars", "_lowercase")  # fmt: skip
+                 "_sets", "_words", "_nonspace", "_chars", "_low")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.data = text.encode("utf-8")
         ascii_ = text.isascii()
-        low = None if ascii_ else text.lower()
+        self._low = low = None if ascii_ else text.lower()
         words: list = self.data.translate(_LOWER_ASCII).split() if ascii_ else low.split()
-        self._lowercase = low == text  # (non-ASCII text) no case to fold: its words are the lowercased ones
         self.n = n = len(words)
         # Each word's id in one pass of dict.setdefault (in C, through map): a word seen before gets its old id.
         # The ids handed out are positions in the text; translate renumbers them 0, 1, 2 ... (bytes.maketrans).
@@ -152,7 +151,7 @@ class Prepared:
             # Every non-whitespace character lies in a word: joining the distinct words makes far fewer one-char
             # strings than the whole text when words repeat (a set of the text costs one object per character
             # beyond Latin-1). Lowercase text's distinct words are at hand; others are split again, keeping case.
-            words = self.vocab if self._lowercase else dict.fromkeys(self.text.split())
+            words = self.vocab if self._low == self.text else dict.fromkeys(self.text.split())
             self._chars = set("".join(words))
         return self._chars
 
@@ -168,8 +167,10 @@ class Prepared:
         t = self.text
         if t.isascii():
             return len(self.data.translate(None, ASCII_WHITESPACE))
-        if not _WIDE_SPACE.search(t):  # all its whitespace is ASCII, one byte of the UTF-8 bytes each
-            return len(t) - len(self.data) + len(self.data.translate(None, ASCII_WHITESPACE))
+        if len(self._low) == len(t):
+            # Lowercasing made each character one character, and keeps whitespace whitespace and the rest not
+            # (tests/test_prepared.py checks every code point): the lowercased words hold the rest, counted in C.
+            return sum(map(len, self._words))
         return len(self.nonspace)
 
     def distinct_chars(self, cap: int) -> int:
@@ -190,7 +191,7 @@ class Prepared:
             data = self.data
             cased = sum(map(data.__contains__, low)) + sum(map(data.__contains__, low.upper()))
             return min(cap, len(chars) - len(low) + cased)
-        if self._lowercase:  # the distinct words hold every non-whitespace character, in their own case
+        if self._low == t:  # the distinct words hold every non-whitespace character, in their own case
             if len(set("".join(self.vocab)[: 8 * cap])) >= cap:
                 return cap
         else:
@@ -211,15 +212,15 @@ class Prepared:
         """One hashable value per word n-gram, in order: equal values for equal n-grams and only for them (ints
         packed from the n ids when they fit in 64 bits, tuples of ids otherwise). Computed once per n."""
         codes = self._packed(n)
-        if isinstance(codes, memoryview):
-            codes = self._codes[n] = codes.tolist()
+        if not isinstance(codes, list):
+            codes = self._codes[n] = list(codes)
         return codes
 
-    def _packed(self, n: int) -> memoryview | list:
-        """``codes(n)``, or the same ints still as a memoryview: a set reads them from it without a list of them
-        (which costs as much as the set)."""
+    def _packed(self, n: int) -> bytes | memoryview | list:
+        """``codes(n)``, or the same ints still in bytes or a memoryview: a set reads them from it without a list
+        of them (which costs as much as the set)."""
         if n not in self._codes:
-            self._codes[n] = _pack(self.seq, n)
+            self._codes[n] = _pack(self.seq, n, len(self.vocab))
         return self._codes[n]
 
     def ngram_set(self, n: int) -> set:
@@ -232,11 +233,17 @@ class Prepared:
         """How many distinct word n-grams the text has (v2's n-gram axes and ``repeated_ngram_coverage``)."""
         if n == 2 and isinstance(self.seq, bytes) and self.n >= 3:
             # The bigrams are the trigrams' first two words, and the last bigram: read from the distinct trigrams
-            # (a loop has few) instead of from every position. A trigram code's bytes are its ids a, b, c, 0
-            # (_pack), so the first half of each code, read as a 16-bit int, is its bigram's code.
+            # (a loop has few, prose repeats few) instead of from every position.
+            d, seq = len(self.vocab), self.seq
+            if d**3 <= 256:  # one-byte trigram codes a*d*d + b*d + c (_pack): the bigram's a*d + b is code // d
+                bigrams = {code // d for code in self.ngram_set(3)}
+                bigrams.add(seq[-2] * d + seq[-1])
+                return len(bigrams)
+            # Wider codes: a trigram's bytes are its ids a, b, c, 0, so the first half of each code, read as a
+            # 16-bit int, is its bigram's code.
             firsts = memoryview(array("I", self.ngram_set(3))).cast("B").cast("H")[::2]
             bigrams = set(firsts)
-            bigrams.add(int.from_bytes(self.seq[-2:], sys.byteorder))  # the same native 16-bit code
+            bigrams.add(int.from_bytes(seq[-2:], sys.byteorder))  # the same native 16-bit code
             return len(bigrams)
         return len(self.ngram_set(n))
 
@@ -275,9 +282,9 @@ class Prepared:
         return sum(map(operator.eq, k, k[1:]))
 
 
-def _pack(seq: bytes | list[int], n: int) -> memoryview | list:
-    """The n-grams of ``seq`` as ints (module docstring), in a memoryview, or as a list of tuples when the ids or
-    n are too large."""
+def _pack(seq: bytes | list[int], n: int, distinct: int) -> bytes | memoryview | list:
+    """The n-grams of ``seq`` (ids below ``distinct``) as ints (module docstring): one byte each when they fit in
+    one, in a memoryview of wider ints otherwise, or as a list of tuples when the ids or n are too large."""
     g = len(seq) - n + 1
     if g < 1:
         return []
@@ -285,7 +292,15 @@ def _pack(seq: bytes | list[int], n: int) -> memoryview | list:
     if not isinstance(seq, bytes) or not width:
         return list(zip(*(seq[k:] for k in range(n))))
     if width == 1:
-        return memoryview(seq)
+        return seq
+    if distinct**n <= 256:
+        # Few distinct words (a loop): the n ids as the digits of one base-`distinct` number, below 256. Lane k,
+        # seq[k : k+g], times distinct**(n-1-k) (a translate), summed over k as big integers with a byte per
+        # window: no byte exceeds 255, so none carries into the next. A set of these costs no int objects.
+        total = 0
+        for k in range(n):
+            total += int.from_bytes(seq[k : k + g].translate(_TIMES[distinct ** (n - 1 - k)]), "big")
+        return total.to_bytes(g, "big")
     # Window i's n ids go to bytes i*width ... i*width+n-1 (the rest stay 0): lane k holds seq[k : k+g].
     buf = bytearray(width * g)
     for k in range(n):

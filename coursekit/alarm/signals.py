@@ -134,7 +134,7 @@ def _foreign_letters(p: _Prep) -> float:
     t = p.text
     if t.isascii():  # the common case: no letter beyond Latin
         return 0.0
-    if not _BEYOND_LATIN.search(t):  # accents and symbols only (é, ä, U+FFFD): no letter beyond Latin
+    if not _beyond_latin(p.data):  # accents and symbols only (é, ä): no letter beyond Latin
         return 0.0
     # Counted per distinct character (a loop has few), each with one C count over the text.
     letters = [c for c in p.chars if c.isalpha()]
@@ -243,7 +243,20 @@ def whitespace_share(text: str) -> float:
 
 
 LATIN_END = 0x24F  # Basic Latin through Latin Extended-B: English, German, French, Portuguese ... letters
-_BEYOND_LATIN = re.compile(f"[^\\x00-{chr(LATIN_END)}]")
+# A character above U+024F in UTF-8 is a lead byte from 0xCA up (U+0280 on), or 0xC9 followed by a continuation
+# byte from 0x90 (U+0250 to U+027F). bytes.translate deleting all bytes below 0xCA finds the first kind in one C pass,
+# several times faster than a character class searched by re (in the str or in the bytes); 0xC9 is rare.
+_BELOW_CA = bytes(range(0xCA))
+_C9_BEYOND = re.compile(rb"\xc9[\x90-\xbf]")
+assert LATIN_END == 0x24F, "_beyond_latin encodes U+024F as the last Latin code point"
+
+
+def _beyond_latin(data: bytes) -> bool:
+    """Whether the UTF-8 ``data`` holds a character above ``LATIN_END``: its first bytes first (a text in another
+    script shows it at once), then all of it."""
+    if data[:64].translate(None, _BELOW_CA) or data.translate(None, _BELOW_CA):
+        return True
+    return b"\xc9" in data and _C9_BEYOND.search(data) is not None
 
 
 def foreign_letter_share(text: str) -> float:
