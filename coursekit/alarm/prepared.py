@@ -32,13 +32,10 @@ from array import array
 from itertools import repeat
 
 from .metrics import word_core
-from .wordflags import ENGLISH, FOREIGN, FUNCTION, GLUED, LETTERS, STRIPPED, flags_of
+from .wordflags import ASCII_NONLETTERS, ENGLISH, FOREIGN, FUNCTION, GLUED, LETTERS, STRIPPED, flags_of
 
 __all__ = ["Prepared", "ASCII_NONLETTERS", "ASCII_WHITESPACE"]
 
-# What str.strip must remove from an ASCII word to leave its core (metrics.word_core: leading and trailing
-# characters that are not str.isalpha; in ASCII only A-Z and a-z are). One C call instead of a Python loop.
-ASCII_NONLETTERS = "".join(chr(i) for i in range(128) if not chr(i).isalpha())
 # The ASCII characters str.isspace (and so str.split) treats as whitespace.
 ASCII_WHITESPACE = bytes(i for i in range(128) if chr(i).isspace())
 # str.lower and str.split of ASCII text as one bytes.translate and bytes.split, which make bytes objects (cheaper

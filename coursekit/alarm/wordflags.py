@@ -20,11 +20,14 @@ as the sample's split gives it: ``bytes`` for ASCII text (coursekit.alarm.prepar
 
 from __future__ import annotations
 
+import operator
+from itertools import repeat
+
 from .metrics import english_lexicon, word_core
 from .wordlists import FOREIGN_FUNCTION_WORDS, FUNCTION_WORDS, GLUED_REPEAT
 
 __all__ = ["ENGLISH", "FUNCTION", "FOREIGN", "LETTERS", "GLUED", "STRIPPED", "flags_of", "keys_of", "word_flags", "word_key",
-           "clear", "CACHE_WORDS", "CACHE_CHARS", "LONGEST_CACHED"]  # fmt: skip
+           "clear", "CACHE_WORDS", "CACHE_CHARS", "LONGEST_CACHED", "ASCII_NONLETTERS"]  # fmt: skip
 
 ENGLISH = 1  # the core is in metrics.english_lexicon() (v2's English axis)
 FUNCTION = 2  # the core is in wordlists.FUNCTION_WORDS
@@ -37,6 +40,10 @@ CACHE_WORDS = 100_000  # words remembered at most ...
 CACHE_CHARS = 2_000_000  # ... and characters in them: with the dicts' entries, at most about 20 MB
 LONGEST_CACHED = 10_000  # a "word" this long is a flood with no spaces, not a word
 
+# What str.strip must remove from an ASCII word to leave its core (metrics.word_core: leading and trailing
+# characters that are not str.isalpha; in ASCII only A-Z and a-z are). One C call instead of a Python loop.
+ASCII_NONLETTERS = "".join(chr(i) for i in range(128) if not chr(i).isalpha())
+
 _FLAGS: dict[bytes | str, int] = {}  # word -> its flags
 _KEYS: dict[bytes | str, str] = {}  # word -> its key; holds exactly _FLAGS's words
 _stored_chars = 0  # the characters of _FLAGS's words
@@ -45,21 +52,39 @@ _stored_chars = 0  # the characters of _FLAGS's words
 def word_flags(word: bytes | str) -> int:
     """``word``'s flags (a lowercased word of a split; ``bytes`` only for ASCII), remembered for next time."""
     flags = _FLAGS.get(word)
-    if flags is not None:
-        return flags
-    text = word if isinstance(word, str) else word.decode("ascii")
-    core = word_core(text)
-    flags = ((core in english_lexicon()) * ENGLISH | (core in FUNCTION_WORDS) * FUNCTION
-             | (core in FOREIGN_FUNCTION_WORDS) * FOREIGN | core.isalpha() * LETTERS
-             | (len(text) >= 6 and GLUED_REPEAT.search(text) is not None) * GLUED
-             | (core not in ("", text)) * STRIPPED)  # fmt: skip
-    if len(word) <= LONGEST_CACHED:
-        global _stored_chars
-        if len(_FLAGS) >= CACHE_WORDS or _stored_chars >= CACHE_CHARS:
-            clear()
-        _stored_chars += len(word)
-        _KEYS[word] = core or text  # before _FLAGS: a word found in _FLAGS has its key stored
-        _FLAGS[word] = flags
+    return flags if flags is not None else _learn([word])[0]
+
+
+def _learn(words: list) -> bytes:
+    """The flags of ``words``, in order, worked out together and stored: each property is one C loop over the
+    words (a map), and the six 0/1 bytes per word are merged as big integers, a byte per word (no byte carries)."""
+    global _stored_chars
+    if all(isinstance(w, bytes) for w in words):  # an ASCII text's words: decoded and stripped in C
+        texts = list(map(bytes.decode, words))
+        cores = list(map(str.strip, texts, repeat(ASCII_NONLETTERS)))
+    else:
+        texts = [w if isinstance(w, str) else w.decode("ascii") for w in words]
+        cores = list(map(word_core, texts))
+    lexicon = english_lexicon()
+    merged = 0
+    for flag, has in ((ENGLISH, map(lexicon.__contains__, cores)), (FUNCTION, map(FUNCTION_WORDS.__contains__, cores)),
+                      (FOREIGN, map(FOREIGN_FUNCTION_WORDS.__contains__, cores)), (LETTERS, map(str.isalpha, cores)),
+                      (GLUED, (len(t) >= 6 and GLUED_REPEAT.search(t) is not None for t in texts))):  # fmt: skip
+        merged |= int.from_bytes(bytes(has), "big") * flag
+    # STRIPPED: a core that is neither empty nor the word itself
+    merged |= (int.from_bytes(bytes(map(operator.ne, cores, texts)), "big")
+               & int.from_bytes(bytes(map(bool, cores)), "big")) * STRIPPED  # fmt: skip
+    flags = merged.to_bytes(len(words), "big")
+    keys = [core or text for core, text in zip(cores, texts)]
+    if len(_FLAGS) + len(words) > CACHE_WORDS or _stored_chars >= CACHE_CHARS:
+        clear()
+    stored, stored_keys, stored_flags = words, keys, flags
+    if max(map(len, words), default=0) > LONGEST_CACHED:  # rare: leave out the floods
+        kept = [i for i, w in enumerate(words) if len(w) <= LONGEST_CACHED]
+        stored, stored_keys, stored_flags = [words[i] for i in kept], [keys[i] for i in kept], [flags[i] for i in kept]
+    _stored_chars += sum(map(len, stored))
+    _KEYS.update(zip(stored, stored_keys))  # before _FLAGS: a word found in _FLAGS has its key stored
+    _FLAGS.update(zip(stored, stored_flags))
     return flags
 
 
@@ -74,8 +99,7 @@ def flags_of(words: list) -> bytes:
     try:
         return bytes(map(_FLAGS.__getitem__, words))
     except KeyError:  # new words: work out only those (a set difference in C), then read all again
-        for word in set(words).difference(_FLAGS):
-            word_flags(word)
+        _learn(list(set(words).difference(_FLAGS)))
     try:
         return bytes(map(_FLAGS.__getitem__, words))
     except KeyError:  # a word too long to remember, or the store was emptied meanwhile
