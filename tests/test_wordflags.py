@@ -62,17 +62,20 @@ def test_flags_and_keys_are_their_plain_definitions(words, forget_first):
     assert W.keys_of(ascii_words) == [word_core(w.decode()) or w.decode() for w in ascii_words]
 
 
-def test_the_store_stays_bounded_and_right(monkeypatch):
-    monkeypatch.setattr(W, "CACHE_WORDS", 10)
-    monkeypatch.setattr(W, "CACHE_CHARS", 60)
+@pytest.mark.parametrize("most_words, most_chars", [(10, 10_000), (10_000, 60)])
+def test_the_store_stays_bounded_and_right(monkeypatch, most_words, most_chars):
+    monkeypatch.setattr(W, "CACHE_WORDS", most_words)
+    monkeypatch.setattr(W, "CACHE_CHARS", most_chars)
     monkeypatch.setattr(W, "LONGEST_CACHED", 8)
     W.clear()
     for i in range(50):
         words = [f"w{i}x{j}" for j in range(4)] + ["the", "x" * 20]  # "x" * 20 is too long to remember
         assert list(W.flags_of(words)) == [plain_flags(w) for w in words]
         assert W.keys_of(words) == [word_core(w) or w for w in words]
-        assert len(W._FLAGS) <= 10 + len(words) and W._stored_chars <= 60 + sum(map(len, words))
+        # emptied before a sample's new words would pass a bound, so one sample's words at most go past it
+        assert len(W._FLAGS) <= most_words and W._stored_chars < most_chars + sum(map(len, words))
         assert "x" * 20 not in W._FLAGS and set(W._FLAGS) == set(W._KEYS)
+        assert W._stored_chars == sum(map(len, W._FLAGS))
     W.clear()
 
 
