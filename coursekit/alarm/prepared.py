@@ -1,7 +1,8 @@
 """One sample split and encoded once, for the signals (coursekit.alarm.signals) and v4's verdict (v4gate.judge).
 
 Why a module of its own: v4's verdict reads v2's four scores and ten signals of every sample, and issue 11 asks
-for at least 10,000 verdicts of 128 words per second on one core (benchmarks/bench_realworld.py prints it).
+for at least 10,000 verdicts of 128 words per second on one core (benchmarks/bench_realworld.py prints it; on the
+course's test machine it measured 9,300 to 10,700, median of three runs 9,383, where v2 scored 12,400 to 15,600).
 Computed one by one, each signal would split the text, look its words up and build n-gram tuples again, and a
 Python loop per word costs more than the whole budget. So ``Prepared`` splits the text once and replaces each
 word by a small integer, its *id* (the distinct words numbered in order of first appearance), after which all
@@ -9,19 +10,21 @@ the work per word runs inside C code of the standard library:
 
 - ``seq``: the ids in text order, one byte each (``bytes``) when the text has at most 256 distinct words, as any
   sample of up to 256 words does; a list of ints otherwise (the same arithmetic, only slower);
-- "how many words have property P" is ``count_where(flags)``: ``flags`` holds one 0/1 per distinct word, and
-  ``bytes.translate`` maps every word to its flag, ``count`` adds them up;
+- what each distinct word is (English, a function word, glued ...) is one byte of bit flags (``flags``), which
+  coursekit.alarm.wordflags remembers per word string across samples; ``bytes.translate`` gives every word its
+  byte (``word_flags``), and "how many words have property P" deletes the others (``count_flag``);
 - an n-gram is one integer (``codes(n)``): the n ids of a window written side by side into a ``bytearray`` and
-  read back through a 16-, 32- or 64-bit ``memoryview``, so a set of n-grams is a set of ints, not of tuples;
+  read back through a 16-, 32- or 64-bit ``memoryview``, so a set of n-grams is a set of ints, not of tuples; with
+  few distinct words (a loop) the ids are the digits of one number below 256, a byte, and a set of them makes no
+  int objects at all;
 - consecutive equal words (stutter): XOR the sequence with itself shifted by one word; a zero byte is an equal
   pair (``equal_neighbours``).
 - which n-grams occurred before (``seen_before``, for the repeated-n-gram coverage): in a loop from its first
   word, the first ``distinct`` n-grams are the first occurrences and nothing needs looking up.
 
-Work per *distinct* word (its core, its lexicon memberships) stays in Python: loops, the failure the gates hunt,
-have few distinct words, and prose's work is per distinct word too. The values are exactly those of the obvious
-definitions (every signal's docstring in coursekit.alarm.signals); tests/test_prepared.py checks each fast path
-against the plain Python it replaces, on random text.
+Work per *distinct* word stays in Python only the first time a word is seen (wordflags); the values are exactly
+those of the obvious definitions (every signal's docstring in coursekit.alarm.signals); tests/test_prepared.py
+checks each fast path against the plain Python it replaces, on random text.
 """
 
 from __future__ import annotations
