@@ -223,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
           f"The samples above reuse the battery's few hundred words, whose lexicon flags judge remembers "
           f"(coursekit.alarm.wordflags). With nothing remembered (wordflags.clear() before every verdict, the worst "
           f"case): {cold:,.0f}/s. On {len(fresh):,} real-world texts (data/realworld/) cycled to 128 words: "
-          f"{first:,.0f}/s on a first pass starting from nothing remembered, {again:,.0f}/s once their words are known.")
+          f"{first:,.0f}/s on a first pass starting from nothing remembered, {again:,.0f}/s once their words are "
+          "known.")
     print("Cost per 128-word sample, microseconds of CPU time:")
     costs = {"eval_chat_quality (v2/v3)": eval_chat_quality, **{f.__name__: f for f in (
         S.compression_ratio, S.repeated_ngram_coverage, S.char_repetition, S.consecutive_duplicate_rate,

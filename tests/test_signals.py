@@ -178,9 +178,9 @@ def test_repeated_ngram_coverage_is_the_obvious_definition(text, n):
 
 # --- the fast paths (coursekit.alarm.prepared, wordflags, big-integer windows) against the literal definitions ---
 
-FUSSY = ["the", "The", "of", "cat", "cat,", "(cat)", "und", "der", "Der", "le", "la", "x.sum()", "42", "...", "!!!!!!",
-         "jump,jump,jump,", "regionionion", "1.", "-", "|", "\n", "\t", "\u00a0", "\u2028", "é", "ɑɑ", "İ", "Σ", "猫",
-         "日本", "<unk>", "\ufffd"]  # fmt: skip
+FUSSY = ["the", "The", "of", "cat", "cat,", "(cat)", "und", "der", "Der", "le", "la", "x.sum()", "42", "...",
+         "!!!!!!", "jump,jump,jump,", "regionionion", "1.", "-", "|", "\n", "\t", "\u00a0", "\u2028", "é", "ɑɑ", "İ",
+         "Σ", "猫", "日本", "<unk>", "\ufffd"]  # fmt: skip
 fussy_texts = st.lists(st.sampled_from(FUSSY), max_size=300).map(" ".join) | st.lists(
     st.sampled_from(FUSSY), max_size=60).map("".join) | st.text(max_size=300)
 

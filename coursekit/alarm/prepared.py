@@ -47,7 +47,8 @@ _LOWER_ASCII = bytes.maketrans(bytes(range(65, 91)) + bytes(range(0x1C, 0x20)), 
 
 # Tables for bytes.translate over wordflags bytes: _WITHOUT[f] deletes the bytes lacking flag f, _HAS[f] maps a
 # byte to 1 when it has f and to 0 otherwise. _NOT_LOWER deletes all but a-z.
-_WITHOUT = {f: bytes(b for b in range(256) if not b & f) for f in (ENGLISH, FUNCTION, FOREIGN, LETTERS, GLUED, STRIPPED)}
+_ALL_FLAGS = (ENGLISH, FUNCTION, FOREIGN, LETTERS, GLUED, STRIPPED)
+_WITHOUT = {f: bytes(b for b in range(256) if not b & f) for f in _ALL_FLAGS}
 _HAS = {f: bytes(1 if b & f else 0 for b in range(256)) for f in _WITHOUT}
 _NOT_LOWER = bytes(b for b in range(256) if not 97 <= b <= 122)
 

@@ -1,21 +1,22 @@
 """What the signals and v2's English axis ask of each distinct word, computed once per word string and remembered
 across samples.
 
-v4's verdict (v4gate.judge) reads five properties of every distinct word of a sample: is its core (metrics.word_core)
+v4's verdict (v4gate.judge) reads six properties of every distinct word of a sample: is its core (metrics.word_core)
 an English word, an English function word, a German, French ... function word (wordlists), is its core all letters,
-and is the word one piece glued three times (wordlists.GLUED_REPEAT, a regular expression that backtracks). Each
-costs a Python call per distinct word, and per sample they added up to more than a third of issue 11's budget of
-100 microseconds per verdict. But a training run writes the same words again and again, and so does a collapsing
-one, so each word's answer is kept: one byte of bit flags (``ENGLISH`` ... ``GLUED``) per word string, and the
-word's *key* for the stutter signal (its core, or the word itself when it has no letters). A sample then reads all
-its words' flags with one ``bytes(map(dict.__getitem__, words))``, a loop in C.
+is the word one piece glued three times (wordlists.GLUED_REPEAT, a regular expression that backtracks), and does its
+stutter key (its core, or the word itself when it has no letters) differ from the word. Each costs Python work per
+distinct word, and per sample it added up to a large part of issue 11's budget of 100 microseconds per verdict (on
+the real-world corpus's texts cycled to 128 words, the glued test alone took about 14). But a training run writes
+the same words again and again, and so does a collapsing one, so each word's answer is kept: one byte of bit flags
+(``ENGLISH`` ... ``STRIPPED``) and the stutter key per word string. A sample then reads all its words' flags with
+one ``bytes(map(dict.__getitem__, words))``, a loop in C; the words it has not seen are worked out together.
 
 The memory is bounded: when ``CACHE_WORDS`` words or ``CACHE_CHARS`` characters are stored, the store is emptied
 and refills from the next samples; a word longer than ``LONGEST_CACHED`` is never stored (it is worked out each
-time: a sample holding one costs a Python call per distinct word). A word is looked up
-as the sample's split gives it: ``bytes`` for ASCII text (coursekit.alarm.prepared splits ASCII text as bytes),
-``str`` otherwise; both get the same answer (``b"cat"`` is worked out as ``"cat"``). ``clear()`` empties the store
-(benchmarks/bench_realworld.py uses it to time a verdict with nothing remembered).
+time: a sample holding one costs a Python call per distinct word). A word is looked up as the sample's split gives
+it: ``bytes`` for ASCII text (coursekit.alarm.prepared splits ASCII text as bytes), ``str`` otherwise; both get the
+same answer (``b"cat"`` is worked out as ``"cat"``). ``clear()`` empties the store (benchmarks/bench_realworld.py
+uses it to time a verdict with nothing remembered).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from itertools import repeat
 from .metrics import english_lexicon, word_core
 from .wordlists import FOREIGN_FUNCTION_WORDS, FUNCTION_WORDS, GLUED_REPEAT
 
-__all__ = ["ENGLISH", "FUNCTION", "FOREIGN", "LETTERS", "GLUED", "STRIPPED", "flags_of", "keys_of", "word_flags", "word_key",
-           "clear", "CACHE_WORDS", "CACHE_CHARS", "LONGEST_CACHED", "ASCII_NONLETTERS"]  # fmt: skip
+__all__ = ["ENGLISH", "FUNCTION", "FOREIGN", "LETTERS", "GLUED", "STRIPPED", "flags_of", "keys_of", "word_flags",
+           "word_key", "clear", "CACHE_WORDS", "CACHE_CHARS", "LONGEST_CACHED", "ASCII_NONLETTERS"]  # fmt: skip
 
 ENGLISH = 1  # the core is in metrics.english_lexicon() (v2's English axis)
 FUNCTION = 2  # the core is in wordlists.FUNCTION_WORDS
