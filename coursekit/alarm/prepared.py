@@ -257,6 +257,13 @@ class Prepared:
             # a loop from its first word. Nothing to look up.
             flags[:distinct] = bytes(distinct)
             return flags
+        if distinct > 32:
+            # Many distinct n-grams (prose that repeats a phrase): a dict filled from the last n-gram to the first
+            # ends up holding each one's first position; those flags are cleared by a map, in C.
+            g = len(codes)
+            firsts = dict(zip(reversed(codes), range(g - 1, -1, -1)))
+            any(map(flags.__setitem__, firsts.values(), repeat(0)))  # each call returns None, so any() runs them all
+            return flags
         # dict.fromkeys keeps the distinct n-grams in order of first appearance, so each one's first position
         # lies after the previous one's: list.index resumes there, and the scans add up to one pass in C. The
         # Python loop runs once per distinct n-gram, which a loop has few of.
