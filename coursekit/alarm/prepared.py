@@ -2,7 +2,7 @@
 
 Why a module of its own: v4's verdict reads v2's four scores and ten signals of every sample, and issue 11 asks
 for at least 10,000 verdicts of 128 words per second on one core (benchmarks/bench_realworld.py prints it; on the
-course's test machine it measured 9,300 to 10,700, median of three runs 9,383, where v2 scored 12,400 to 15,600).
+course's test machine it measured 9,400 to 11,000, median of three runs 10,625, where v2 scored 13,100 to 15,600).
 Computed one by one, each signal would split the text, look its words up and build n-gram tuples again, and a
 Python loop per word costs more than the whole budget. So ``Prepared`` splits the text once and replaces each
 word by a small integer, its *id* (the distinct words numbered in order of first appearance), after which all
