@@ -4,12 +4,14 @@ Prepared's byte tricks (word ids, packed n-grams, translate-and-count, XOR for n
 distinct words) must give exactly what the obvious definitions give, or v4's verdicts would change.
 """
 
+import sys
 from collections import Counter
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coursekit.alarm import wordflags as W
 from coursekit.alarm.metrics import word_core
 from coursekit.alarm.prepared import ASCII_NONLETTERS, Prepared
 
@@ -21,6 +23,9 @@ texts = st.text(max_size=300) | st.lists(st.sampled_from(PIECES), max_size=120).
     st.sampled_from(PIECES), max_size=120).map("".join)
 ascii_texts = st.text(alphabet=st.characters(max_codepoint=127), max_size=300) | st.lists(
     st.sampled_from([w for w in PIECES if w.isascii()]), max_size=120).map(" ".join)
+# Loops: at most 6 distinct words, so word trigrams get one-byte codes (_pack); up to 400 words (the list path too).
+loops = st.lists(st.sampled_from(["the", "The", "cat,", "x", "猫", "..."]), min_size=1, max_size=6).flatmap(
+    lambda vocab: st.lists(st.sampled_from(vocab), max_size=400)).map(" ".join)
 # Long word lists with more than 256 distinct words: the list path instead of bytes.
 many_words = st.lists(st.integers(0, 400).map(lambda i: f"w{i % 300}"), min_size=250, max_size=700).map(" ".join)
 
@@ -41,14 +46,23 @@ def check_against_plain_python(text: str) -> None:
         codes = p.codes(n)  # equal codes exactly for equal n-grams
         assert len(codes) == len(grams) and len(set(zip(codes, grams))) == len(set(codes)) == len(set(grams))
         assert p.seen_before(n) == bytes(gram in grams[:i] for i, gram in enumerate(grams))
+    assert list(p.flags) == [W.word_flags(w) for w in p.distinct]  # each distinct word's wordflags byte
+    assert list(p.word_flags) == [W.word_flags(w) for w in words]
+    for flag in (W.ENGLISH, W.FUNCTION, W.FOREIGN, W.LETTERS, W.GLUED, W.STRIPPED):
+        assert p.count_flag(flag) == sum(bool(W.word_flags(w) & flag) for w in words)
+        assert p.any_flag(flag) == any(W.word_flags(w) & flag for w in words)
+        assert list(p.flag_hits(flag, W.LETTERS)) == [
+            int(bool(W.word_flags(w) & flag)) for w in words if W.word_flags(w) & W.LETTERS]
     flags = bytes(i % 2 for i in range(len(p.distinct)))
     assert p.count_where(flags) == sum(c for w, c in Counter(words).items() if flags[p.distinct.index(w)])
     keys = [c or w for w, c in zip(p.distinct, p.core)]
     ids = [keys.index(k) for k in keys]  # each word's class: the first distinct word with its key
     cores = [c or w for w in words for c in [word_core(w)]]
     assert p.equal_neighbours(ids) == sum(a == b for a, b in zip(cores, cores[1:]))
+    assert p.equal_neighbours() == sum(a == b for a, b in zip(words, words[1:]))
     nonspace = "".join(text.split())
     assert p.nonspace == nonspace and p.nonspace_count() == len(nonspace)
+    assert p.chars == set(nonspace)
     for cap in (1, 5, 20, 200):
         assert p.distinct_chars(cap) == min(cap, len(set(nonspace))), cap
 
@@ -62,6 +76,12 @@ def test_every_fast_path_agrees_with_plain_python(text):
 @settings(max_examples=200, deadline=None)
 @given(ascii_texts)
 def test_the_ascii_bytes_path_agrees_with_plain_python(text):
+    check_against_plain_python(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(loops)
+def test_loops_one_byte_ngram_codes_agree_with_plain_python(text):
     check_against_plain_python(text)
 
 
@@ -90,3 +110,14 @@ def test_worked_example():
 @pytest.mark.parametrize("word", ["(hello!)", "'''", "a", "--x--", "it's", "1st", "", "ab12cd"])
 def test_ascii_core_is_word_core(word):
     assert word.strip(ASCII_NONLETTERS) == word_core(word)
+
+
+def test_lowercasing_keeps_whitespace_apart_from_the_rest():
+    # Prepared.nonspace_count counts a non-ASCII text's non-whitespace characters on its lowercased words when
+    # lowercasing kept the length, which holds because no character lowercases to nothing (so equal lengths mean
+    # one character for each) and a character lowercased to one is whitespace exactly when it was.
+    for i in range(sys.maxunicode + 1):
+        c = chr(i)
+        low = c.lower()
+        assert low, hex(i)
+        assert len(low) > 1 or low.isspace() == c.isspace(), hex(i)

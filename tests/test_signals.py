@@ -1,12 +1,15 @@
 """coursekit.signals: a hand-worked example per signal, bad input, and invariants (hypothesis)."""
 
+import sys
 import zlib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coursekit.alarm import signals as S
+from coursekit.alarm.metrics import word_core
+from coursekit.alarm.wordlists import EMPTY_SLOT, FOREIGN_FUNCTION_WORDS, GLUED_REPEAT
 
 ALL = [S.compression_ratio, S.repeated_ngram_coverage, S.char_repetition,
        S.consecutive_duplicate_rate, S.function_word_share, S.special_token_density, S.whitespace_share,
@@ -169,5 +172,55 @@ def obvious_coverage(text: str, n: int) -> float:
 @given(st.lists(st.sampled_from(["alpha", "beta", "Beta", "x", "of", "of,"]), max_size=200).map(" ".join)
        | st.text(max_size=300), st.integers(1, 10))  # fmt: skip
 def test_repeated_ngram_coverage_is_the_obvious_definition(text, n):
-    # the fast path (word ids, packed n-grams, first positions, a regex over flags) against the literal loop
+    # the fast path (word ids, packed n-grams, first positions, OR-ed shifted flags) against the literal loop
     assert S.repeated_ngram_coverage(text, n) == obvious_coverage(text, n)
+
+
+# --- the fast paths (coursekit.alarm.prepared, wordflags, big-integer windows) against the literal definitions ---
+
+FUSSY = ["the", "The", "of", "cat", "cat,", "(cat)", "und", "der", "Der", "le", "la", "x.sum()", "42", "...",
+         "!!!!!!", "jump,jump,jump,", "regionionion", "1.", "-", "|", "\n", "\t", "\u00a0", "\u2028", "é", "ɑɑ", "İ",
+         "Σ", "猫", "日本", "<unk>", "\ufffd"]  # fmt: skip
+fussy_texts = st.lists(st.sampled_from(FUSSY), max_size=300).map(" ".join) | st.lists(
+    st.sampled_from(FUSSY), max_size=60).map("".join) | st.text(max_size=300)
+
+
+def obvious_signals(text: str, window: int) -> dict[str, float]:
+    words = text.lower().split()
+    cores = [word_core(w) for w in words]
+    n = len(words)
+    keys = [c or w for w, c in zip(words, cores)]
+    letters = [c in FOREIGN_FUNCTION_WORDS for c in cores if c.isalpha()]
+    highs = [sum(letters[i : i + window]) for i in range(max(1, len(letters) - window + 1))]
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    alpha = [ch for ch in text if ch.isalpha()]
+    return {
+        "function_words": sum(c in S.FUNCTION_WORDS for c in cores) / n if n else 0.0,
+        "stutter": sum(a == b for a, b in zip(keys, keys[1:])) / (n - 1) if n >= 2 else 0.0,
+        "glued": sum(len(w) >= 6 and GLUED_REPEAT.search(w) is not None for w in words) / n if n else 0.0,
+        "drift": 0.0 if not any(letters) else max(highs) / min(window, len(letters)),
+        "whitespace": sum(ch.isspace() for ch in text) / len(text) if text else 0.0,
+        "foreign": (sum(ord(ch) > S.LATIN_END for ch in alpha) / len(alpha)
+                    if any(ord(ch) > S.LATIN_END for ch in alpha) else 0.0),  # fmt: skip
+        "empty_slots": sum(bool(EMPTY_SLOT.fullmatch(ln)) for ln in lines) / len(lines) if lines else 0.0,
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(fussy_texts, st.sampled_from([1, 3, 8, 300]))
+def test_signals_are_their_literal_definitions(text, window):
+    expected = obvious_signals(text, window)
+    got = S.measure_all(text)
+    got["drift"] = S.foreign_function_window(text, window)  # window 300: beyond the big-integer path's 255
+    for name, value in expected.items():
+        assert got[name] == pytest.approx(value, abs=1e-12), name
+
+
+def test_beyond_latin_in_utf8_is_a_code_point_above_latin_end():
+    # signals._beyond_latin reads UTF-8 bytes; every code point alone, and after ASCII beyond its first 64 bytes
+    for i in range(sys.maxunicode + 1):
+        if 0xD800 <= i < 0xE000:  # surrogates have no UTF-8
+            continue
+        data = chr(i).encode()
+        assert S._beyond_latin(data) == (i > S.LATIN_END), hex(i)
+        assert S._beyond_latin(b"a" * 70 + data) == (i > S.LATIN_END), hex(i)

@@ -6,6 +6,7 @@
 - ``v3gate``: ``V3Gate``, per-axis floors and "k bad of the last n";
 - ``signals``: repetition, soup, markup and drift measures of one sample (compression ratio, repeated n-grams ...);
 - ``prepared``: one sample split and encoded once (word ids, packed n-grams), which the signals and v4 share;
+- ``wordflags``: each word's lexicon flags, worked out once per word string and remembered across samples;
 - ``v4gate``: ``V4Gate`` and ``judge``, v3's floors plus one rule per signal (tuned on data/realworld/ dev);
 - ``gates``: the gates by name (``make_gate("v4")``), for configs, the integrations and the gate report;
 - ``falsealarm``: the false-alarm budget of a "k of the last n" gate, and the choice of k and n from it;

@@ -35,13 +35,8 @@ from __future__ import annotations
 import re
 import zlib
 from .prepared import Prepared
-from .wordlists import (
-    EMPTY_SLOT,
-    FOREIGN_FUNCTION_WORDS,
-    FUNCTION_WORDS,
-    GLUED_REPEAT,
-    SPECIAL_TOKEN,
-)
+from .wordflags import FOREIGN, FUNCTION, GLUED, LETTERS, STRIPPED, keys_of
+from .wordlists import EMPTY_SLOT, FUNCTION_WORDS, SPECIAL_TOKEN
 
 __all__ = [
     "FUNCTION_WORDS",
@@ -83,17 +78,18 @@ def _compression(p: _Prep) -> float:
 
 
 def _coverage(p: _Prep, n: int = 3) -> float:
-    # No Python loop per word: a flag per n-gram says "seen before" (Prepared.seen_before); word j is covered iff
-    # a flag sits in the n n-grams ending at j, i.e. iff the window P[j : j+n] of the flags padded with n-1 zeros
-    # on each side is not all zeros, and a run of L zeros holds L-n+1 such windows (counted by a regex, in C).
+    # No Python loop per word: a flag per n-gram says "seen before" (Prepared.seen_before); word j is covered iff a
+    # flag sits in one of the n n-grams ending at j. As one big integer, a byte per n-gram (n-gram i is byte i),
+    # OR-ed with itself shifted up by 1 ... n-1 bytes, byte j holds exactly that: 1 for a covered word.
     if p.n < n:
         return 0.0
     if p.distinct_ngrams(n) == p.n - n + 1:  # the common case: no n-gram occurs twice
         return 0.0
-    padded = bytes(n - 1) + p.seen_before(n) + bytes(n - 1)
-    runs = re.findall(b"\x00" * n + b"\x00*", padded)  # n zeros then any more: a literal prefix, found fast
-    uncovered = sum(len(run) - n + 1 for run in runs)
-    return (p.n - uncovered) / p.n
+    flags = int.from_bytes(p.seen_before(n), "little")
+    covered = flags
+    for k in range(1, n):
+        covered |= flags << (8 * k)
+    return (p.n - covered.to_bytes(p.n, "little").count(0)) / p.n
 
 
 def _char_rep(p: _Prep) -> float:
@@ -104,17 +100,20 @@ def _char_rep(p: _Prep) -> float:
 def _duplicates(p: _Prep) -> float:
     if p.n < 2:
         return 0.0
-    # Per distinct word its key (its core, or the word if it has no letters) and the first distinct word with
-    # that key; then the words are compared with their neighbours in C (Prepared.equal_neighbours).
+    if not p.any_flag(STRIPPED):  # the common case: every word is its own key, so equal keys are equal words
+        return p.equal_neighbours() / (p.n - 1)
+    # Per distinct word its key (its core, or the word if it has no letters; remembered per word by wordflags)
+    # and the first distinct word with that key; then the words are compared with their neighbours in C
+    # (Prepared.equal_neighbours).
     first: dict[str, int] = {}
-    keys = list(map(first.setdefault, [c or w for w, c in zip(p.distinct, p.core)], range(len(p.core))))
+    keys = list(map(first.setdefault, keys_of(p.vocab), range(len(p.vocab))))
     return p.equal_neighbours(keys) / (p.n - 1)
 
 
 def _function_share(p: _Prep) -> float:
     if not p.n:
         return 0.0
-    return p.count_where(bytes(map(FUNCTION_WORDS.__contains__, p.core))) / p.n
+    return p.count_flag(FUNCTION) / p.n
 
 
 def _special(p: _Prep) -> float:
@@ -135,7 +134,7 @@ def _foreign_letters(p: _Prep) -> float:
     t = p.text
     if t.isascii():  # the common case: no letter beyond Latin
         return 0.0
-    if not _BEYOND_LATIN.search(t):  # accents and symbols only (é, ä, U+FFFD): no letter beyond Latin
+    if not _beyond_latin(p.data):  # accents and symbols only (é, ä): no letter beyond Latin
         return 0.0
     # Counted per distinct character (a loop has few), each with one C count over the text.
     letters = [c for c in p.chars if c.isalpha()]
@@ -146,13 +145,21 @@ def _foreign_letters(p: _Prep) -> float:
 
 
 def _foreign_window(p: _Prep, window: int = 8) -> float:
-    foreign = bytes(map(FOREIGN_FUNCTION_WORDS.__contains__, p.core))
-    if 1 not in foreign:  # the common case: none at all
+    hits = p.flag_hits(FOREIGN, LETTERS)  # per letter-word in text order: 1 for a foreign one
+    if 1 not in hits:  # the common case: none at all (a foreign function word is all letters)
         return 0.0
-    letters = list(map(str.isalpha, p.core))
-    hits = [foreign[i] for i in p.seq if letters[i]]  # per letter-word in text order: 1 for a foreign one
     if len(hits) <= window:
         return sum(hits) / len(hits)
+    if window < 256:
+        # Every window's count at once, in C: hits as one big integer, a byte per word (word i is byte i), plus
+        # itself shifted down by 1 ... window-1 words; byte i of the sum is the count of words i ... i+window-1
+        # (at most window, so no byte carries into the next). The last few bytes count windows cut short by the
+        # end of the text, each a part of the last whole window, so they are never the highest.
+        x = int.from_bytes(hits, "little")
+        counts = x
+        for k in range(1, window):
+            counts += x >> (8 * k)
+        return max(counts.to_bytes(len(hits), "little")) / window
     run = high = sum(hits[:window])
     for i in range(window, len(hits)):  # slide: add the word entering, drop the one leaving
         run += hits[i] - hits[i - window]
@@ -161,17 +168,16 @@ def _foreign_window(p: _Prep, window: int = 8) -> float:
 
 
 def _glued(p: _Prep) -> float:
-    # Each distinct (lowercased) word is tested once: a loop repeats its words, and case does not change a run.
+    # Each distinct (lowercased) word is tested once and remembered (wordflags): case does not change a run.
     if not p.n:
         return 0.0
-    glued = bytes(len(w) >= 6 and GLUED_REPEAT.search(w) is not None for w in p.distinct)
-    return p.count_where(glued) / p.n
+    return p.count_flag(GLUED) / p.n
 
 
 def _empty_slots(p: _Prep) -> float:
     if not p.lines:
         return 0.0
-    return sum(bool(EMPTY_SLOT.fullmatch(ln)) for ln in p.lines) / len(p.lines)
+    return (len(p.lines) - list(map(EMPTY_SLOT.fullmatch, p.lines)).count(None)) / len(p.lines)  # in C
 
 
 def _check_positive(name: str, v: object) -> None:
@@ -237,7 +243,20 @@ def whitespace_share(text: str) -> float:
 
 
 LATIN_END = 0x24F  # Basic Latin through Latin Extended-B: English, German, French, Portuguese ... letters
-_BEYOND_LATIN = re.compile(f"[^\\x00-{chr(LATIN_END)}]")
+# A character above U+024F in UTF-8 is a lead byte from 0xCA up (U+0280 on), or 0xC9 followed by a continuation
+# byte from 0x90 (U+0250 to U+027F). bytes.translate deleting all bytes below 0xCA finds the first kind in one C pass,
+# several times faster than a character class searched by re (in the str or in the bytes); 0xC9 is rare.
+_BELOW_CA = bytes(range(0xCA))
+_C9_BEYOND = re.compile(rb"\xc9[\x90-\xbf]")
+assert LATIN_END == 0x24F, "_beyond_latin encodes U+024F as the last Latin code point"
+
+
+def _beyond_latin(data: bytes) -> bool:
+    """Whether the UTF-8 ``data`` holds a character above ``LATIN_END``: its first bytes first (a text in another
+    script shows it at once), then all of it."""
+    if data[:64].translate(None, _BELOW_CA) or data.translate(None, _BELOW_CA):
+        return True
+    return b"\xc9" in data and _C9_BEYOND.search(data) is not None
 
 
 def foreign_letter_share(text: str) -> float:

@@ -35,6 +35,7 @@ a text once and computes v2's four scores from the same split (exactly ``eval_ch
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from itertools import compress
 
 from . import signals as S
 from .metrics import (
@@ -45,10 +46,10 @@ from .metrics import (
     ENGLISH_MAX,
     TRIGRAM_MAX,
     SampleScore,
-    english_lexicon,
     eval_chat_quality,
 )
 from .v3gate import V3Config, V3Decision, V3Gate, verdict
+from .wordflags import ENGLISH
 
 __all__ = ["V4Config", "Verdict", "V4Decision", "V4Gate", "judge", "V4_RULES", "GATE_NAMES", "verdict_of"]
 
@@ -108,7 +109,7 @@ def _score(p: S.Prepared) -> SampleScore:
     """``eval_chat_quality`` of a prepared text, reusing its split, word ids and n-grams (the same arithmetic, the
     same floats: tests/test_v4gate.py checks it on random text)."""
     n = p.n
-    english = ENGLISH_MAX * p.count_where(bytes(map(english_lexicon().__contains__, p.core))) / n if n else 0.0
+    english = ENGLISH_MAX * p.count_flag(ENGLISH) / n if n else 0.0  # the lexicon flag, remembered per word
     b = BIGRAM_MAX * p.distinct_ngrams(2) / (n - 1) if n >= 2 else 0.0
     t = TRIGRAM_MAX * p.distinct_ngrams(3) / (n - 2) if n >= 3 else 0.0  # shared with the "repeat" rule
     c = CHARS_MAX * min(1.0, p.distinct_chars(CHARS_FULL_AT) / CHARS_FULL_AT)
@@ -121,24 +122,23 @@ def judge(text: str, config: V4Config = DEFAULT) -> Verdict:
         raise TypeError(f"judge() expects text as str, got {type(text).__name__}")
     if not isinstance(config, V4Config):
         raise TypeError(f"config must be a V4Config, got {type(config).__name__}")
-    prepared = S.prepare(text)
-    score, sig = _score(prepared), S.measure_prepared(prepared, RULE_SIGNALS)
+    p = S.Prepared(text)
+    score, sig = _score(p), S.measure_prepared(p, RULE_SIGNALS)
     c = config
-    broken = (
-        ("compression", sig["compression"] > c.max_compression),
-        ("repeat", sig["repeat"] > c.max_repeat_coverage),
-        ("glued", sig["glued"] > c.max_glued_share),
-        ("stutter", sig["stutter"] > c.max_duplicate_rate),
-        ("function_words", sig["function_words"] > c.max_function_share),
-        ("few_function_words",
-         sig["words"] >= c.min_words_for_function and sig["function_words"] < c.min_function_share),
-        ("special_tokens", sig["special_tokens"] > c.max_special_density),
-        ("whitespace", sig["whitespace"] > c.max_whitespace_share),
-        ("empty_slots", sig["lines"] >= c.min_lines_for_slots and sig["empty_slots"] > c.max_empty_slots),
-        ("drift", sig["drift"] > c.max_foreign_function),
-        ("foreign", sig["foreign"] > c.max_foreign_letters),
+    broken = (  # one per V4_RULES name, in its order
+        sig["compression"] > c.max_compression,
+        sig["repeat"] > c.max_repeat_coverage,
+        sig["glued"] > c.max_glued_share,
+        sig["stutter"] > c.max_duplicate_rate,
+        sig["function_words"] > c.max_function_share,
+        sig["words"] >= c.min_words_for_function and sig["function_words"] < c.min_function_share,
+        sig["special_tokens"] > c.max_special_density,
+        sig["whitespace"] > c.max_whitespace_share,
+        sig["lines"] >= c.min_lines_for_slots and sig["empty_slots"] > c.max_empty_slots,
+        sig["drift"] > c.max_foreign_function,
+        sig["foreign"] > c.max_foreign_letters,
     )
-    reasons = verdict(score, config) + tuple(name for name, hit in broken if hit)
+    reasons = verdict(score, config) + tuple(compress(V4_RULES, broken))  # the names of the rules broken, in C
     return Verdict(bad=bool(reasons), reasons=reasons, score=score, signals=sig)
 
 
