@@ -203,6 +203,16 @@ def test_q3_broken_runners_pose_as_the_firehose_so_names_tell_nothing():
     assert outcome.status == INCORRECT and "without running the runner it was given as `firehose`" in outcome.message
 
 
+def test_q3_runners_note_each_audit_and_reuse_the_seeded_one():
+    from coursekit.course.lessons.lesson05 import REFERENCE_RUNNERS, _Tracked, reference_audit
+
+    ran = []
+    runner = _Tracked(REFERENCE_RUNNERS["legacy"], ran)
+    assert gate_audit(runner) is reference_audit("legacy") and ran == ["legacy"]  # the audit's settings: cached
+    shorter = gate_audit(runner, max_steps=20)  # other settings: a real audit of the runner itself
+    assert shorter.steps == 20 and shorter.halt_step is None and ran == ["legacy", "legacy"]
+
+
 def test_q3_a_test_that_passes_only_its_first_call_is_found_out():
     calls = []
 

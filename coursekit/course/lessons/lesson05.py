@@ -25,7 +25,7 @@ from coursekit.course.exercise import (Incorrect, NotAttempted, Problem, as_numb
                                        run_learner_test)
 from coursekit.course.freetext import FreeTextProblem, KeyIdea
 from coursekit.incident.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
-from coursekit.train.gateaudit import AUDIT_EVERY, GateAudit, curriculum_problem, gate_audit, gate_problem
+from coursekit.train.gateaudit import AUDIT_EVERY, AUDIT_STEPS, GateAudit, curriculum_problem, gate_audit, gate_problem
 from coursekit.train.runners import firehose, legacy
 from coursekit.train.samplepath import SAMPLES_FILE
 from coursekit.train.trainer import CONFIG_FILE, HALT_FILE
@@ -161,15 +161,26 @@ def firehose_v2(run):
 # --- Q3: the test that every runner reaches the gate ------------------------------------------------------------
 
 
-def _tracked(runner: Callable, ran: list[str]) -> Callable:
-    """``runner``, noting in ``ran`` each time it is run (a test that runs nothing has not been written yet)."""
+class _Tracked:
+    """A reference runner as the learner's test gets it: notes in ``ran`` each time it is run or audited (a test
+    that runs nothing has not been written yet). Audited with the audit's own settings it gives the cached audit
+    (``gate_audit`` asks a runner that audits itself): the runs are seeded, so the check can call the learner's test
+    on the same runners again at no cost. When graded, the grader lends it and the audit happens there."""
 
-    @functools.wraps(runner)
-    def tracked(run: Any) -> None:
-        ran.append(runner.__name__)
-        return runner(run)
+    def __init__(self, runner: Callable, ran: list[str]) -> None:
+        self.runner, self.ran = runner, ran
+        functools.update_wrapper(self, runner)
 
-    return tracked
+    def __call__(self, run: Any) -> None:
+        self.ran.append(self.runner.__name__)
+        return self.runner(run)
+
+    def __gate_audit__(self, *, max_steps: int, seed: int) -> GateAudit:
+        self.ran.append(self.runner.__name__)
+        if (max_steps, seed) == (AUDIT_STEPS, 0):
+            return reference_audit(self.runner.__name__)
+        return gate_audit(self.runner, max_steps=max_steps, seed=seed)
+
 
 
 def _verdict(test: Callable, runners: dict[str, Callable]) -> str | None:
@@ -203,7 +214,7 @@ def every_runner_reaches_the_gate(runners):
         if not callable(test):
             raise Incorrect(f"`every_runner_reaches_the_gate` should be a function, got a {type(test).__name__}.")
         ran: list[str] = []
-        good = {name: _tracked(REFERENCE_RUNNERS[name], ran) for name in ("firehose", "legacy")}
+        good = {name: _Tracked(REFERENCE_RUNNERS[name], ran) for name in ("firehose", "legacy")}
         failed = _verdict(test, good)
         if not ran:  # nothing ran: a stub, or a test that audits something other than the runners it is given
             _verdict(test, {**good, "v1_firehose": v1_firehose})
@@ -233,7 +244,7 @@ def every_runner_reaches_the_gate(runners):
                                     f"(it said: {again}): a test must give the same answer on the same runners.")
                 continue
             seen: list[str] = []
-            if _verdict(test, {"firehose": _tracked(broken, seen), "legacy": good["legacy"]}) is None:
+            if _verdict(test, {"firehose": _Tracked(broken, seen), "legacy": good["legacy"]}) is None:
                 raise Incorrect(passed_it if seen else "your test passed a registry without running the runner it "
                                 "was given as `firehose`: audit `runners[name]` itself, not a runner found by its name.")
         return ("your test passes coursekit's runners and fails both broken ones: v1's, whose samples never reach the "
