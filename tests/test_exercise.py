@@ -270,19 +270,6 @@ def test_call_learner_turns_crashes_and_stubs_into_outcomes():
         call_learner(stub, case="case X")
 
 
-def test_run_learner_test_passes_fails_with_the_message_and_turns_a_crash_into_incorrect():
-    from coursekit.course.exercise import run_learner_test
-
-    def at_least_two(runners):  # raises by hand: pytest would rewrite an `assert` here and lengthen its message
-        if len(runners) < 2:
-            raise AssertionError(f"only {len(runners)}")
-
-    assert run_learner_test(at_least_two, [1, 2]) is None
-    assert run_learner_test(at_least_two, [1]) == "only 1"  # the learner's own message, to quote back
-    with pytest.raises(Incorrect, match=r"your test raised KeyError: 'x'\. Look up by key\."):
-        run_learner_test(lambda runners: runners["x"], {}, lambda e: " Look up by key.")
-
-
 def test_as_number_and_close():
     assert as_number(3, "x") == 3.0
     with pytest.raises(Incorrect, match="NaN"):

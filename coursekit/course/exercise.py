@@ -54,7 +54,6 @@ __all__ = [
     "close",
     "expect_number",
     "call_learner",
-    "run_learner_test",
 ]
 
 GRADING_ENV = "COURSEKIT_GRADING"
@@ -230,20 +229,6 @@ def call_learner(fn: Callable, *args: Any, case: str) -> Any:
     if _is_stub(result):
         raise NotAttempted(f"`{fn.__name__}` still returns `...`: replace the stub with your code.")
     return result
-
-
-def run_learner_test(test: Callable, arg: Any, crash_hint: Callable[[Exception], str] = lambda e: "") -> str | None:
-    """Run a test the learner wrote on ``arg``: None if it passes, its assertion's message if it fails.
-
-    A test should fail by asserting; any other exception is ``Incorrect`` (plus ``crash_hint(e)``, if any).
-    """
-    try:
-        test(arg)
-    except AssertionError as e:
-        return str(e) or "AssertionError"
-    except Exception as e:  # a crash is feedback on the learner's test, never a crash of the check
-        raise Incorrect(f"your test raised {type(e).__name__}: {e}.{crash_hint(e)}") from None
-    return None
 
 
 def record_outcome(problem: Problem, outcome: Outcome, values: Mapping[str, Any], final: bool = False) -> None:

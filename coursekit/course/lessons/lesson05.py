@@ -15,15 +15,14 @@ from __future__ import annotations
 import functools
 import json
 import math
-import random
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from coursekit.course.collapserun import halt_facts
-from coursekit.course.exercise import (Incorrect, NotAttempted, Problem, as_number, close, expect_number,
-                                       run_learner_test)
+from coursekit.course.exercise import Incorrect, NotAttempted, Problem, as_number, close, expect_number
 from coursekit.course.freetext import FreeTextProblem, KeyIdea
+from coursekit.course.learnertest import broken_in_unknown_order, run_learner_test
 from coursekit.incident.v1firehose import V1_LOG, firehose_ignoring_halt, v1_firehose
 from coursekit.train.gateaudit import AUDIT_EVERY, AUDIT_STEPS, GateAudit, curriculum_problem, gate_audit, gate_problem
 from coursekit.train.runners import firehose, legacy
@@ -227,26 +226,20 @@ def every_runner_reaches_the_gate(runners):
         # their names cannot tell them apart), and the good registry twice more, in an order the test cannot know: a
         # test that passes its first call and fails the later ones is found out (it guesses right one time in six).
         # A broken runner comes first in its registry, so a right test fails at its first audit.
-        rounds: list[tuple[Callable | None, str]] = [
-            (v1_firehose, "your test passes a registry that holds v1's firehose, whose samples never reach the gate: "
-                          "it must fail there."),
-            (firehose_ignoring_halt, "your test passes a runner that calls the sample path but ignores its verdict, "
-                                     "and so trains on after the gate says halt (its exit status is still 3): check "
-                                     "where it stopped."),
-            (None, ""), (None, ""),
-        ]  # fmt: skip
-        random.SystemRandom().shuffle(rounds)
-        for broken, passed_it in rounds:
-            if broken is None:
-                again = _verdict(test, good)
-                if again is not None:
-                    raise Incorrect(f"your test passed coursekit's own runners once and failed on them when run again "
-                                    f"(it said: {again}): a test must give the same answer on the same runners.")
-                continue
+        passed_it = {
+            v1_firehose: "your test passes a registry that holds v1's firehose, whose samples never reach the gate: "
+                         "it must fail there.",
+            firehose_ignoring_halt: "your test passes a runner that calls the sample path but ignores its verdict, and "
+                                    "so trains on after the gate says halt (its exit status is still 3): check where "
+                                    "it stopped.",
+        }  # fmt: skip
+        for broken in broken_in_unknown_order(list(passed_it), 2, lambda: _verdict(test, good),
+                                              "coursekit's own runners", "runners"):  # fmt: skip
             seen: list[str] = []
             if _verdict(test, {"firehose": _Tracked(broken, seen), "legacy": good["legacy"]}) is None:
-                raise Incorrect(passed_it if seen else "your test passed a registry without running the runner it "
-                                "was given as `firehose`: audit `runners[name]` itself, not a runner found by its name.")
+                raise Incorrect(passed_it[broken] if seen else "your test passed a registry without running the "
+                                "runner it was given as `firehose`: audit `runners[name]` itself, not a runner found "
+                                "by its name.")  # fmt: skip
         return ("your test passes coursekit's runners and fails both broken ones: v1's, whose samples never reach the "
                 "gate, and one that asks the gate and ignores the answer. tests/test_runners.py runs the same test "
                 "on every registered runner, so a new runner cannot skip the gate unnoticed.")

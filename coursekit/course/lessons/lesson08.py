@@ -13,7 +13,6 @@ wrong, Q4 explains the pattern for sharded models (FSDP / ZeRO-3).
 from __future__ import annotations
 
 import functools
-import random
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -23,8 +22,9 @@ from typing import Any
 from lightning.pytorch.callbacks import Callback
 from transformers import Trainer
 
-from coursekit.course.exercise import Incorrect, NotAttempted, Problem, run_learner_test
+from coursekit.course.exercise import Incorrect, NotAttempted, Problem
 from coursekit.course.grader.hosting import FolderFacts, lend_folders, stand_in
+from coursekit.course.learnertest import broken_in_unknown_order, run_learner_test
 from coursekit.course.freetext import FreeTextProblem, KeyIdea
 from coursekit.integrations.core import AlarmWarning
 from coursekit.integrations.hf import CoherenceCallback as HFAlarm
@@ -213,18 +213,14 @@ def every_trainer_reaches_the_alarm(trainers):
                             f"(it said: {failed}).")  # fmt: skip
         if set(ran) != set(REFERENCE_TRAINERS):
             raise Incorrect(f"your test ran {sorted(set(ran))} but not every trainer it was given.")
+        def rerun() -> str | None:  # the wired trainers again: each call of the test hands out fresh folders
+            folders.clear()
+            return run_learner_test(test, good)
+
         # Then each broken trainer, and the wired ones three times more, in an order the test cannot know: a test
         # that passes its first call and fails the later ones is found out (it guesses right one time in ten).
-        rounds: list[str | None] = [*BROKEN_TRAINERS, None, None, None]
-        random.SystemRandom().shuffle(rounds)
-        for name in rounds:
+        for name in broken_in_unknown_order(list(BROKEN_TRAINERS), 3, rerun, "the three wired trainers", "trainers"):
             folders.clear()
-            if name is None:
-                again = run_learner_test(test, good)
-                if again is not None:
-                    raise Incorrect(f"your test passed the three wired trainers once and failed on them when run "
-                                    f"again (it said: {again}): a test must give the same answer on the same trainers.")
-                continue
             audit, key, seen = reference_audit(name), POSES_AS[name], []
             failed = run_learner_test(test, {**good, key: _cached(name, seen, folders)})
             if failed is None:
