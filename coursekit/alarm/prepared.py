@@ -201,14 +201,6 @@ class Prepared:
                 return cap
         return min(cap, len(self.chars))
 
-    def count_where(self, flags: bytes) -> int:
-        """How many words (positions in the text) have a distinct word whose flag is 1; ``flags`` holds one
-        0 or 1 per distinct word, in ``distinct``'s order."""
-        seq = self.seq
-        if isinstance(seq, bytes):
-            return seq.translate(flags.ljust(256, b"\0")).count(1)
-        return sum(map(flags.__getitem__, seq))
-
     def codes(self, n: int) -> list:
         """One hashable value per word n-gram, in order: equal values for equal n-grams and only for them (ints
         packed from the n ids when they fit in 64 bits, tuples of ids otherwise). Computed once per n."""

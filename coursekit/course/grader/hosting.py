@@ -33,14 +33,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .codec import MAX_BYTES, NOT_MINE, CodecError, carried_by_field, from_plain, to_plain
-from .inkernel import MARK
+from .inkernel import CURRICULUM_METHODS, LESSONS, MARK
 
 __all__ = ["Host", "FolderFacts", "LENT", "lend_folders", "stand_in", "LESSONS"]
 
 _RUN = ({"step", "source_names", "clean_sources", "faulty_sources", "cfg", "halted", "loss_ema", "tokens",
          "source_steps", "is_main", "rank", "world"}, {"next_step", "train_step", "sample", "attach"})  # fmt: skip
 _CURRICULUM = ({"sources", "config", "steps", "current", "remaining", "estimates", "history", "losses", "step"},
-               {"next_source", "record", "probabilities", "shares", "state_dict"})  # fmt: skip
+               set(CURRICULUM_METHODS))  # fmt: skip
 # What each kind of lent object offers the kernel: (attributes it may read, methods it may call).
 LENT: dict[str, tuple[set[str], set[str]]] = {
     "Run": _RUN,
@@ -53,6 +53,7 @@ LENT: dict[str, tuple[set[str], set[str]]] = {
 _PATH_FIELDS = {"out_dir", "tokenizer_cache", "extra_files"}
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 MAX_REQUEST = 4_000_000  # characters in one request from the kernel
+_METHOD = object()  # ``_answer``'s reply to a read of a method's name: the kernel then calls it by name
 
 
 class FolderFacts(NamedTuple):
@@ -63,7 +64,6 @@ class FolderFacts(NamedTuple):
     empty: bool  # ... holding nothing
 
 
-LESSONS = "coursekit.course.lessons."  # the only modules a stand-in or a carried result may name
 _STAND_INS: dict[int, tuple[Any, str, str]] = {}  # id -> (weak reference, module, factory)
 
 
@@ -92,7 +92,8 @@ def lend_folders(fn: Any, *positions: int) -> Any:
 
 
 class _Opaque:
-    """A curriculum the grader cannot rebuild, attached in its place: the audit sees only its type's name."""
+    """A curriculum the grader cannot rebuild, attached in its place: the audit sees that one was attached, and
+    counts nothing (``kind`` keeps the learner's class name, for a reader of the grader's state)."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -110,7 +111,7 @@ def _kind(value: Any) -> str | None:
     from coursekit.train.run import Run
 
     if isinstance(value, (Run, FirehoseBandit, LegacySchedule)):
-        return type(value).__name__ if not isinstance(value, Run) else "Run"
+        return "Run" if isinstance(value, Run) else type(value).__name__
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return "config" if type(value).__module__.startswith("coursekit.train.") else None
     if isinstance(value, (types.FunctionType, functools.partial)):  # a runner, a trainer: not any callable object
@@ -225,13 +226,14 @@ class Host:
         """One reply to one request from the kernel: ``{"value": ...}``, ``{"method": true}`` or ``{"raised":
         [name, message]}``. Never raises: a hostile request gets a ``raised`` reply."""
         try:
-            reply = json.dumps({"value": to_plain(self._answer(request), special=self.lend)}, allow_nan=False)
+            answer = self._answer(request)
+            if answer is _METHOD:
+                return json.dumps({"method": True})
+            reply = json.dumps({"value": to_plain(answer, special=self.lend)}, allow_nan=False)
             if len(reply) > MAX_BYTES:
                 raise CodecError(f"an answer too large to send ({len(reply):,} characters)")
             return reply
         except Exception as e:  # the kernel's mistake, or an error of the object's own: told to the kernel
-            if isinstance(e, _IsMethod):
-                return json.dumps({"method": True})
             return json.dumps({"raised": [type(e).__name__, str(e)[:500]]})
 
     def _answer(self, request: str) -> Any:
@@ -246,7 +248,7 @@ class Host:
             {f.name for f in dataclasses.fields(obj)} - _PATH_FIELDS, set())  # fmt: skip
         if req["op"] == "get":
             if name in methods:
-                raise _IsMethod
+                return _METHOD
             if name not in attrs:
                 offered = ", ".join(sorted(attrs | methods)) or "nothing"
                 raise AttributeError(f"the {kind} the grader lends has no {name!r} here (it offers: {offered})")
@@ -268,7 +270,3 @@ class Host:
                 raise CodecError("pass the folder by position (`run(folder)`), as a folder of yours")
             return obj(*args, **kwargs)
         return getattr(obj, name)(*args, **kwargs)
-
-
-class _IsMethod(Exception):
-    """Raised by ``_answer``: the name asked for is a method, which the kernel calls by name."""

@@ -25,6 +25,8 @@ from typing import Any
 from .codec import NOT_MINE, CodecError, decode, encode, from_plain, to_plain
 
 MARK = "\x1ecoursekit-grader:"  # starts the one line of each reply the grader reads
+LESSONS = "coursekit.course.lessons."  # the lesson modules: the reference's home, the only builders of stand-ins
+CURRICULUM_METHODS = ("next_source", "record", "probabilities", "shares", "state_dict")  # what a lent one offers
 
 
 def _reply(payload: dict) -> None:
@@ -125,7 +127,7 @@ def _call(remote: Remote, name: str, *args: Any, **kwargs: Any) -> Any:
     if name == "attach" and args and isinstance(result, Remote) and _is_bandit(args[0]):
         # The grader rebuilt the learner's bandit and attached its copy: route the learner's object to that copy,
         # so `bandit = FirehoseBandit(...); run.attach(bandit); bandit.next_source()` drives what the run counts.
-        for method in ("next_source", "record", "probabilities", "shares", "state_dict"):
+        for method in CURRICULUM_METHODS:
             setattr(args[0], method, functools.partial(_call, result, method))
     return result
 
@@ -162,7 +164,7 @@ _CARRIERS: dict[str, Any] = {}  # the lesson modules that built them, which carr
 
 def _stand_in(handle: int, module: str, factory: str) -> Any:
     if handle not in _BUILT:
-        if not module.startswith("coursekit.course.lessons."):
+        if not module.startswith(LESSONS):
             raise CodecError(f"a stand-in from {module!r}")
         mod = importlib.import_module(module)
         _BUILT[handle] = obj = mod.STAND_INS[factory]()
@@ -200,7 +202,7 @@ def _reference_code(fn_name: str) -> set:
     for mod_name, module in list(sys.modules.items()):
         if not mod_name.startswith("coursekit.") or module is None:
             continue
-        lesson, source = mod_name.startswith("coursekit.course.lessons."), getattr(module, "__file__", None)
+        lesson, source = mod_name.startswith(LESSONS), getattr(module, "__file__", None)
         for attr, obj in list(vars(module).items()):
             code = getattr(getattr(obj, "__func__", obj), "__code__", None)
             if code is None or code.co_filename != source:
